@@ -1,0 +1,304 @@
+/*
+ * dispatch: the life of one /invocations request inside the master.
+ *
+ *   submit -> (idle worker ? send : queue, or 503 when the queue is full)
+ *   worker frame -> reply; deadline -> 504 and the worker is killed;
+ *   worker lost -> 500.
+ *
+ * An invocation is freed in exactly one place, invocation_finish(), after
+ * its one reply, which also writes the access log line.
+ */
+#include "dispatch.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <time.h>
+
+#include "http.h"
+#include "log.h"
+#include "supervisor.h"
+
+struct invocation {
+    struct dispatch *dispatch;
+    struct evhttp_request *request;
+    const char *content_type;          /* header values, owned by request */
+    const char *accept;
+    struct worker *worker;             /* set while a worker serves it */
+    struct event *deadline;
+    struct timespec started;
+    size_t bytes_in;
+    TAILQ_ENTRY(invocation) queue_link;
+    bool queued;
+};
+
+TAILQ_HEAD(invocation_queue, invocation);
+
+struct dispatch {
+    const struct config *config;
+    struct event_base *base;
+    struct supervisor *supervisor;
+    struct http_server *http;
+    struct invocation_queue queue;
+    size_t queued;
+    size_t in_flight;
+};
+
+struct dispatch *dispatch_new(const struct config *config, struct event_base *base,
+                              struct supervisor *supervisor, struct http_server *http)
+{
+    struct dispatch *dispatch = calloc(1, sizeof *dispatch);
+    if (dispatch == NULL)
+        return NULL;
+    dispatch->config = config;
+    dispatch->base = base;
+    dispatch->supervisor = supervisor;
+    dispatch->http = http;
+    TAILQ_INIT(&dispatch->queue);
+    return dispatch;
+}
+
+static double elapsed_ms(const struct timespec *since)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - since->tv_sec) * 1e3 + (double)(now.tv_nsec - since->tv_nsec) / 1e6;
+}
+
+static void invocation_unqueue(struct invocation *invocation)
+{
+    if (invocation->queued) {
+        TAILQ_REMOVE(&invocation->dispatch->queue, invocation, queue_link);
+        invocation->queued = false;
+        invocation->dispatch->queued--;
+    }
+}
+
+/* The one exit of an invocation: logs the access line and frees it.  The
+ * reply itself has been handed to evhttp just before. */
+static void invocation_finish(struct invocation *invocation, int status, size_t bytes_out)
+{
+    struct dispatch *dispatch = invocation->dispatch;
+
+    invocation_unqueue(invocation);
+    if (invocation->worker != NULL) {
+        invocation->worker->invocation = NULL;
+        invocation->worker = NULL;
+    }
+    log_write(LOG_INFO, "POST /invocations %d in=%zu out=%zu ms=%.2f", status, invocation->bytes_in,
+              bytes_out, elapsed_ms(&invocation->started));
+    event_free(invocation->deadline);
+    dispatch->in_flight--;
+    free(invocation);
+}
+
+static void invocation_fail(struct invocation *invocation, enum error_code code, const char *message)
+{
+    int status = error_http_status(code);
+    struct evbuffer *output = evhttp_request_get_output_buffer(invocation->request);
+    http_send_error(invocation->dispatch->http, invocation->request, status, error_name(code), message,
+                    NULL, NULL);
+    /* evhttp has taken the body; what was queued to write is what we count. */
+    invocation_finish(invocation, status, evbuffer_get_length(output));
+}
+
+static void invocation_send(struct invocation *invocation, struct worker *worker)
+{
+    struct evbuffer *body = evhttp_request_get_input_buffer(invocation->request);
+    struct evbuffer *channel = bufferevent_get_output(supervisor_channel(worker));
+    const char *content_type = invocation->content_type ? invocation->content_type : "";
+    const char *accept = invocation->accept ? invocation->accept : "";
+    uint64_t lengths[3] = { strlen(content_type), strlen(accept), evbuffer_get_length(body) };
+    unsigned char prefix[IPC_PREFIX_MAX];
+    size_t prefix_length = ipc_prefix_write(prefix, IPC_REQUEST, 0, lengths, 3);
+
+    invocation->worker = worker;
+    worker->invocation = invocation;
+    worker->state = WORKER_BUSY;
+    evbuffer_add(channel, prefix, prefix_length);
+    evbuffer_add(channel, content_type, (size_t)lengths[0]);
+    evbuffer_add(channel, accept, (size_t)lengths[1]);
+    /* Moves the body's chains into the channel: no copy of the payload. */
+    evbuffer_add_buffer(channel, body);
+}
+
+static struct worker *dispatch_idle_worker(struct dispatch *dispatch)
+{
+    int count = supervisor_worker_count(dispatch->supervisor);
+    for (int slot = 0; slot < count; slot++) {
+        struct worker *worker = supervisor_worker(dispatch->supervisor, slot);
+        if (worker->state == WORKER_IDLE)
+            return worker;
+    }
+    return NULL;
+}
+
+static void invocation_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    struct invocation *invocation = arg;
+    struct dispatch *dispatch = invocation->dispatch;
+    struct worker *worker = invocation->worker;
+    char message[160];
+    (void)fd;
+    (void)what;
+
+    snprintf(message, sizeof message, "the request did not finish within %d s (SAGEMAKER_MODEL_SERVER_TIMEOUT)",
+             dispatch->config->timeout_seconds);
+    if (worker != NULL)
+        log_write(LOG_ERROR, "worker-%d (pid %d) timed out after %d s; replacing it", worker->index,
+                  (int)worker->pid, dispatch->config->timeout_seconds);
+    invocation_fail(invocation, ERR_TIMEOUT, message);
+    if (worker != NULL)
+        supervisor_kill(dispatch->supervisor, worker);
+}
+
+void dispatch_submit(struct dispatch *dispatch, struct evhttp_request *request,
+                     const char *content_type, const char *accept)
+{
+    struct invocation *invocation = calloc(1, sizeof *invocation);
+    struct timeval timeout = { dispatch->config->timeout_seconds, 0 };
+    struct worker *worker;
+
+    if (invocation == NULL) {
+        http_send_error(dispatch->http, request, 500, "MemoryError", "out of memory", NULL, NULL);
+        return;
+    }
+    invocation->dispatch = dispatch;
+    invocation->request = request;
+    invocation->content_type = content_type;
+    invocation->accept = accept;
+    invocation->bytes_in = evbuffer_get_length(evhttp_request_get_input_buffer(request));
+    clock_gettime(CLOCK_MONOTONIC, &invocation->started);
+    invocation->deadline = evtimer_new(dispatch->base, invocation_deadline, invocation);
+    if (invocation->deadline == NULL) {
+        free(invocation);
+        http_send_error(dispatch->http, request, 500, "MemoryError", "out of memory", NULL, NULL);
+        return;
+    }
+    dispatch->in_flight++;
+    evtimer_add(invocation->deadline, &timeout);
+
+    worker = dispatch_idle_worker(dispatch);
+    if (worker != NULL) {
+        invocation_send(invocation, worker);
+        return;
+    }
+    if (supervisor_health(dispatch->supervisor) == HEALTH_FAILED) {
+        invocation_fail(invocation, ERR_UNAVAILABLE, "no worker can serve: the model failed to load (see /ping)");
+        return;
+    }
+    if (dispatch->queued >= (size_t)dispatch->config->queue_max) {
+        invocation_fail(invocation, ERR_UNAVAILABLE,
+                        "every worker is busy and the request queue is full (HOOKHOST_QUEUE_MAX)");
+        return;
+    }
+    TAILQ_INSERT_TAIL(&dispatch->queue, invocation, queue_link);
+    invocation->queued = true;
+    dispatch->queued++;
+}
+
+void dispatch_worker_idle(struct dispatch *dispatch, struct worker *worker)
+{
+    struct invocation *next = TAILQ_FIRST(&dispatch->queue);
+
+    worker->state = WORKER_IDLE;
+    if (next != NULL) {
+        invocation_unqueue(next);
+        invocation_send(next, worker);
+    }
+}
+
+static void dispatch_reply(struct dispatch *dispatch, struct invocation *invocation,
+                           const struct ipc_prefix *prefix, struct evbuffer *input)
+{
+    struct evhttp_request *request = invocation->request;
+    struct evkeyvalq *headers = evhttp_request_get_output_headers(request);
+    struct evbuffer *output = evhttp_request_get_output_buffer(request);
+    size_t lengths[3] = { (size_t)prefix->field_length[0], (size_t)prefix->field_length[1],
+                          (size_t)prefix->field_length[2] };
+    char *fields = NULL;
+    int status = (int)prefix->status;
+
+    evbuffer_drain(input, prefix->prefix_length);
+    /* The first two fields are small (type and headers, or name and
+     * message); the third is the body (or trace) and moves without a copy. */
+    fields = malloc(lengths[0] + lengths[1] + 2);
+    if (fields == NULL) {
+        evbuffer_drain(input, lengths[0] + lengths[1] + lengths[2]);
+        invocation_fail(invocation, ERR_NOMEM, "out of memory");
+        return;
+    }
+    evbuffer_remove(input, fields, lengths[0]);
+    fields[lengths[0]] = '\0';
+    evbuffer_remove(input, fields + lengths[0] + 1, lengths[1]);
+    fields[lengths[0] + 1 + lengths[1]] = '\0';
+
+    if (prefix->kind == IPC_ERROR) {
+        char *trace = malloc(lengths[2] + 1);
+        if (trace != NULL) {
+            evbuffer_remove(input, trace, lengths[2]);
+            trace[lengths[2]] = '\0';
+        } else {
+            evbuffer_drain(input, lengths[2]);
+        }
+        if (status < 400 || status > 599)
+            status = 500;
+        http_send_error(dispatch->http, request, status, fields, fields + lengths[0] + 1, trace, NULL);
+        free(trace);
+    } else {
+        const char *name, *value;
+        size_t cursor = 0;
+        while (ipc_headers_next(fields + lengths[0] + 1, lengths[1], &cursor, &name, &value))
+            evhttp_add_header(headers, name, value);
+        evbuffer_remove_buffer(input, output, lengths[2]);
+        if (status < 100 || status > 599)
+            status = 500;
+        http_send_reply(dispatch->http, request, status, lengths[0] ? fields : NULL);
+    }
+    free(fields);
+    invocation_finish(invocation, status, prefix->kind == IPC_ERROR ? 0 : lengths[2]);
+}
+
+void dispatch_on_frame(struct dispatch *dispatch, struct worker *worker,
+                       const struct ipc_prefix *prefix, struct evbuffer *input)
+{
+    struct invocation *invocation = worker->invocation;
+
+    if (invocation == NULL) {
+        /* The request already got its 504; this late answer has no taker. */
+        evbuffer_drain(input, (size_t)prefix->total_length);
+        return;
+    }
+    dispatch_reply(dispatch, invocation, prefix, input);
+    dispatch_worker_idle(dispatch, worker);
+}
+
+void dispatch_worker_lost(struct dispatch *dispatch, struct worker *worker, const char *why)
+{
+    struct invocation *invocation = worker->invocation;
+    (void)dispatch;
+    if (invocation != NULL)
+        invocation_fail(invocation, ERR_WORKER_DIED, why);
+}
+
+void dispatch_fail_queued(struct dispatch *dispatch, enum error_code code, const char *message)
+{
+    struct invocation *invocation;
+    while ((invocation = TAILQ_FIRST(&dispatch->queue)) != NULL)
+        invocation_fail(invocation, code, message);
+}
+
+size_t dispatch_outstanding(const struct dispatch *dispatch)
+{
+    return dispatch->in_flight;
+}
+
+void dispatch_free(struct dispatch *dispatch)
+{
+    free(dispatch);
+}

@@ -1,0 +1,42 @@
+/*
+ * http: the HTTP face of the master (libevent's evhttp).  Configures the
+ * parser's limits, answers /ping and /execution-parameters itself (so they
+ * never wait behind a busy worker), refuses request-smuggling shapes, and
+ * passes /invocations to dispatch.  Every reply leaves through here.
+ */
+#ifndef HOOKHOST_HTTP_H
+#define HOOKHOST_HTTP_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "error.h"
+
+struct event_base;
+struct evhttp_request;
+struct evkeyvalq;
+struct supervisor;
+struct dispatch;
+
+struct http_server *http_server_new(const struct config *config, struct event_base *base,
+                                    struct supervisor *supervisor, struct error *err);
+void http_server_free(struct http_server *server);
+void http_server_set_dispatch(struct http_server *server, struct dispatch *dispatch);
+
+/* Accepts connections on an already listening socket (see listener.h). */
+enum error_code http_server_accept(struct http_server *server, int fd, struct error *err);
+/* Stops accepting new connections (drain on SIGTERM). */
+void http_server_stop_accepting(struct http_server *server);
+/* Replies handed to evhttp but not yet fully written. */
+size_t http_server_replies_in_flight(const struct http_server *server);
+
+/* Sends the contract's JSON error body with the status for `code`.
+ * trace may be NULL; it is included only with HOOKHOST_ERROR_TRACEBACKS=1.
+ * allow, when not NULL, becomes the Allow header. */
+void http_send_error(struct http_server *server, struct evhttp_request *request, int status,
+                     const char *name, const char *message, const char *trace, const char *allow);
+/* Sends status with the body already placed in the request's output buffer. */
+void http_send_reply(struct http_server *server, struct evhttp_request *request, int status,
+                     const char *content_type);
+
+#endif

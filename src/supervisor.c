@@ -1,0 +1,474 @@
+/*
+ * supervisor: worker processes, from fork+exec to reaping and respawn.
+ *
+ * A worker is `<this binary> --worker N <serve flags>` with its end of a
+ * socketpair on fd 3.  It reads the same configuration as the master from the
+ * same flags and environment, so nothing needs serialising.  The first frame
+ * it sends is READY (model loaded) or LOAD_FAILED (then it exits).
+ *
+ * Death is noticed twice: the channel reaches EOF, and SIGCHLD reaps the pid.
+ * Either may come first; the in-flight request is answered by whichever does,
+ * and the respawn is scheduled only at the reap, when the slot is truly free.
+ */
+#include "supervisor.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "dispatch.h"
+#include "ipc.h"
+#include "log.h"
+
+#define WORKER_CHANNEL_FD 3
+#define RESPAWN_BACKOFF_MAX_SECONDS 30
+/* Responses above this are refused as a protocol error: it bounds what a
+ * confused worker can make the master buffer. */
+#define SUPERVISOR_MAX_FRAME ((uint64_t)1 << 32)
+
+struct supervisor {
+    const struct config *config;
+    struct event_base *base;
+    struct dispatch *dispatch;
+    const char *argv0;
+    int serve_argc;
+    char **serve_argv;
+    struct worker *workers;
+    int worker_count;
+    int live;                        /* processes started and not yet reaped */
+    struct event *sigchld;
+    bool load_failed;                /* the latest load attempt failed */
+    char *load_error[3];             /* name, message, trace of that failure */
+    char *execution_parameters;      /* from the first READY that carried one */
+    size_t execution_parameters_length;
+    bool shutting_down;
+    void (*fatal)(void *arg, const char *message);
+    void *fatal_arg;
+    void (*shutdown_done)(void *arg);
+    void *shutdown_arg;
+};
+
+static void worker_spawn(struct supervisor *supervisor, struct worker *worker);
+
+static void supervisor_set_load_error(struct supervisor *supervisor, const char *name, size_t name_length,
+                                      const char *message, size_t message_length,
+                                      const char *trace, size_t trace_length)
+{
+    const char *values[3] = { name, message, trace };
+    size_t lengths[3] = { name_length, message_length, trace_length };
+    for (int i = 0; i < 3; i++) {
+        free(supervisor->load_error[i]);
+        supervisor->load_error[i] = strndup(values[i] ? values[i] : "", lengths[i]);
+    }
+    supervisor->load_failed = true;
+}
+
+static void worker_close_channel(struct worker *worker)
+{
+    if (worker->channel != NULL) {
+        bufferevent_free(worker->channel);
+        worker->channel = NULL;
+    }
+}
+
+/* The process is gone or going: answer its request, stop reading it. */
+static void worker_lost(struct worker *worker, const char *why)
+{
+    struct supervisor *supervisor = worker->supervisor;
+    worker_close_channel(worker);
+    worker->state = WORKER_DOWN;
+    if (supervisor->dispatch != NULL)
+        dispatch_worker_lost(supervisor->dispatch, worker, why);
+}
+
+static void worker_on_ready(struct worker *worker, struct evbuffer *input, const struct ipc_prefix *prefix)
+{
+    struct supervisor *supervisor = worker->supervisor;
+    size_t length = (size_t)prefix->field_length[0];
+
+    evbuffer_drain(input, prefix->prefix_length);
+    if (length > 0 && supervisor->execution_parameters == NULL) {
+        supervisor->execution_parameters = malloc(length);
+        if (supervisor->execution_parameters != NULL) {
+            evbuffer_remove(input, supervisor->execution_parameters, length);
+            supervisor->execution_parameters_length = length;
+        }
+    }
+    evbuffer_drain(input, length);
+    worker->loaded = true;
+    worker->load_failures = 0;
+    supervisor->load_failed = false;
+    log_write(LOG_INFO, "worker-%d (pid %d) loaded the model and is ready", worker->index, (int)worker->pid);
+    dispatch_worker_idle(supervisor->dispatch, worker);
+}
+
+static void worker_on_load_failed(struct worker *worker, struct evbuffer *input, const struct ipc_prefix *prefix)
+{
+    struct supervisor *supervisor = worker->supervisor;
+    size_t lengths[3] = { (size_t)prefix->field_length[0], (size_t)prefix->field_length[1],
+                          (size_t)prefix->field_length[2] };
+    char *fields;
+
+    evbuffer_drain(input, prefix->prefix_length);
+    fields = malloc(lengths[0] + lengths[1] + lengths[2] + 1);
+    if (fields == NULL) {
+        evbuffer_drain(input, lengths[0] + lengths[1] + lengths[2]);
+        supervisor_set_load_error(supervisor, "ModelLoadError", 14, "the model failed to load", 24, "", 0);
+    } else {
+        evbuffer_remove(input, fields, lengths[0] + lengths[1] + lengths[2]);
+        supervisor_set_load_error(supervisor, fields, lengths[0], fields + lengths[0], lengths[1],
+                                  fields + lengths[0] + lengths[1], lengths[2]);
+        free(fields);
+    }
+    if (prefix->status == 1 && supervisor->fatal != NULL) {
+        supervisor->fatal(supervisor->fatal_arg, supervisor->load_error[1]);
+        return;
+    }
+    if (supervisor_health(supervisor) == HEALTH_FAILED)
+        dispatch_fail_queued(supervisor->dispatch, ERR_UNAVAILABLE,
+                             "no worker can serve: the model failed to load (see /ping)");
+}
+
+static void worker_channel_read(struct bufferevent *channel, void *arg)
+{
+    struct worker *worker = arg;
+    struct supervisor *supervisor = worker->supervisor;
+    struct evbuffer *input = bufferevent_get_input(channel);
+
+    while (worker->channel == channel) {
+        size_t available = evbuffer_get_length(input);
+        size_t head_length = available < IPC_PREFIX_MAX ? available : IPC_PREFIX_MAX;
+        struct ipc_prefix prefix;
+        struct error err;
+        enum error_code rc;
+
+        if (available < IPC_HEAD_SIZE)
+            return;
+        rc = ipc_prefix_parse(evbuffer_pullup(input, (ev_ssize_t)head_length), head_length,
+                              SUPERVISOR_MAX_FRAME, &prefix, &err);
+        if (rc == ERR_DECLINED)
+            return;
+        if (rc != OK) {
+            log_write(LOG_ERROR, "worker-%d (pid %d) broke the protocol (%s); replacing it", worker->index,
+                      (int)worker->pid, err.message);
+            supervisor_kill(supervisor, worker);
+            return;
+        }
+        if (available < prefix.total_length)
+            return;
+        switch (prefix.kind) {
+        case IPC_READY:
+            worker_on_ready(worker, input, &prefix);
+            break;
+        case IPC_LOAD_FAILED:
+            worker_on_load_failed(worker, input, &prefix);
+            break;
+        case IPC_RESPONSE:
+        case IPC_ERROR:
+            dispatch_on_frame(supervisor->dispatch, worker, &prefix, input);
+            break;
+        case IPC_REQUEST:
+            log_write(LOG_ERROR, "worker-%d sent a request frame; replacing it", worker->index);
+            supervisor_kill(supervisor, worker);
+            return;
+        }
+    }
+}
+
+static void worker_channel_event(struct bufferevent *channel, short what, void *arg)
+{
+    struct worker *worker = arg;
+    (void)channel;
+    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+        char why[128];
+        snprintf(why, sizeof why, "worker-%d (pid %d) died while serving the request", worker->index,
+                 (int)worker->pid);
+        worker_lost(worker, why);
+    }
+}
+
+static void worker_exec(struct supervisor *supervisor, struct worker *worker, int channel_fd)
+{
+    char index[16];
+    char **argv = calloc((size_t)supervisor->serve_argc + 4, sizeof *argv);
+    sigset_t none;
+
+    if (argv == NULL)
+        _exit(127);
+    if (channel_fd == WORKER_CHANNEL_FD) {
+        fcntl(channel_fd, F_SETFD, 0);
+    } else if (dup2(channel_fd, WORKER_CHANNEL_FD) < 0) {
+        _exit(127);
+    }
+    /* The master blocks and ignores signals for libevent; a worker starts clean. */
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGCHLD, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    snprintf(index, sizeof index, "%d", worker->index);
+    argv[0] = (char *)supervisor->argv0;
+    argv[1] = "--worker";
+    argv[2] = index;
+    for (int i = 0; i < supervisor->serve_argc; i++)
+        argv[3 + i] = supervisor->serve_argv[i];
+    execv("/proc/self/exe", argv);
+    execv(supervisor->argv0, argv);
+    _exit(127);
+}
+
+static void worker_spawn(struct supervisor *supervisor, struct worker *worker)
+{
+    int pair[2];
+    pid_t pid;
+
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+        log_write(LOG_ERROR, "socketpair for worker-%d: %s", worker->index, strerror(errno));
+        return;
+    }
+    pid = fork();
+    if (pid < 0) {
+        log_write(LOG_ERROR, "fork for worker-%d: %s", worker->index, strerror(errno));
+        close(pair[0]);
+        close(pair[1]);
+        return;
+    }
+    if (pid == 0) {
+        close(pair[0]);
+        worker_exec(supervisor, worker, pair[1]);
+    }
+    close(pair[1]);
+    evutil_make_socket_nonblocking(pair[0]);
+    worker->pid = pid;
+    worker->state = WORKER_LOADING;
+    worker->loaded = false;
+    worker->spawns++;
+    supervisor->live++;
+    worker->channel = bufferevent_socket_new(supervisor->base, pair[0], BEV_OPT_CLOSE_ON_FREE);
+    if (worker->channel == NULL) {
+        close(pair[0]);
+        kill(pid, SIGKILL);
+        return;
+    }
+    bufferevent_setcb(worker->channel, worker_channel_read, NULL, worker_channel_event, worker);
+    bufferevent_enable(worker->channel, EV_READ | EV_WRITE);
+    log_write(LOG_INFO, "worker-%d started (pid %d)", worker->index, (int)pid);
+}
+
+static void worker_respawn_timer(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *worker = arg;
+    (void)fd;
+    (void)what;
+    if (!worker->supervisor->shutting_down && worker->pid == 0)
+        worker_spawn(worker->supervisor, worker);
+}
+
+static void worker_reaped(struct supervisor *supervisor, struct worker *worker, int status)
+{
+    char why[160];
+    bool was_loading = !worker->loaded;
+    struct timeval delay = { 0, 0 };
+
+    if (WIFSIGNALED(status))
+        snprintf(why, sizeof why, "worker-%d (pid %d) was killed by signal %d (%s)", worker->index,
+                 (int)worker->pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
+    else
+        snprintf(why, sizeof why, "worker-%d (pid %d) exited with status %d", worker->index,
+                 (int)worker->pid, WEXITSTATUS(status));
+    if (worker->channel != NULL || worker->invocation != NULL) {
+        char during[200];
+        snprintf(during, sizeof during, "%s while serving the request", why);
+        worker_lost(worker, during);
+    }
+    worker->pid = 0;
+    worker->state = WORKER_DOWN;
+    supervisor->live--;
+    if (supervisor->shutting_down) {
+        log_write(LOG_INFO, "%s", why);
+        if (supervisor->live == 0 && supervisor->shutdown_done != NULL)
+            supervisor->shutdown_done(supervisor->shutdown_arg);
+        return;
+    }
+    log_write(LOG_WARNING, "%s", why);
+    if (was_loading) {
+        unsigned shift = worker->load_failures < 5 ? worker->load_failures : 5;
+        worker->load_failures++;
+        if (!supervisor->load_failed) {
+            supervisor_set_load_error(supervisor, "ModelLoadError", 14, why, strlen(why), "", 0);
+        }
+        delay.tv_sec = (1L << shift) > RESPAWN_BACKOFF_MAX_SECONDS ? RESPAWN_BACKOFF_MAX_SECONDS : (1L << shift);
+        if (supervisor_health(supervisor) == HEALTH_FAILED)
+            dispatch_fail_queued(supervisor->dispatch, ERR_UNAVAILABLE,
+                                 "no worker can serve: the model failed to load (see /ping)");
+        log_write(LOG_INFO, "respawning worker-%d in %ld s", worker->index, (long)delay.tv_sec);
+    }
+    evtimer_add(worker->respawn_timer, &delay);
+}
+
+static void supervisor_sigchld(evutil_socket_t fd, short what, void *arg)
+{
+    struct supervisor *supervisor = arg;
+    int status;
+    pid_t pid;
+    (void)fd;
+    (void)what;
+
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        for (int i = 0; i < supervisor->worker_count; i++) {
+            if (supervisor->workers[i].pid == pid) {
+                worker_reaped(supervisor, &supervisor->workers[i], status);
+                break;
+            }
+        }
+    }
+}
+
+struct supervisor *supervisor_new(const struct config *config, struct event_base *base,
+                                  const char *argv0, int serve_argc, char **serve_argv)
+{
+    struct supervisor *supervisor = calloc(1, sizeof *supervisor);
+    if (supervisor == NULL)
+        return NULL;
+    supervisor->config = config;
+    supervisor->base = base;
+    supervisor->argv0 = argv0;
+    supervisor->serve_argc = serve_argc;
+    supervisor->serve_argv = serve_argv;
+    supervisor->worker_count = config->workers;
+    supervisor->workers = calloc((size_t)config->workers, sizeof *supervisor->workers);
+    supervisor->sigchld = evsignal_new(base, SIGCHLD, supervisor_sigchld, supervisor);
+    if (supervisor->workers == NULL || supervisor->sigchld == NULL) {
+        supervisor_free(supervisor);
+        return NULL;
+    }
+    for (int i = 0; i < supervisor->worker_count; i++) {
+        struct worker *worker = &supervisor->workers[i];
+        worker->index = i + 1;
+        worker->supervisor = supervisor;
+        worker->respawn_timer = evtimer_new(base, worker_respawn_timer, worker);
+        if (worker->respawn_timer == NULL) {
+            supervisor_free(supervisor);
+            return NULL;
+        }
+    }
+    evsignal_add(supervisor->sigchld, NULL);
+    return supervisor;
+}
+
+void supervisor_set_dispatch(struct supervisor *supervisor, struct dispatch *dispatch)
+{
+    supervisor->dispatch = dispatch;
+}
+
+void supervisor_on_fatal(struct supervisor *supervisor, void (*fatal)(void *arg, const char *message), void *arg)
+{
+    supervisor->fatal = fatal;
+    supervisor->fatal_arg = arg;
+}
+
+enum error_code supervisor_start(struct supervisor *supervisor, struct error *err)
+{
+    for (int i = 0; i < supervisor->worker_count; i++)
+        worker_spawn(supervisor, &supervisor->workers[i]);
+    if (supervisor->live == 0)
+        return error_set(err, ERR_IO, "no worker could be started");
+    return OK;
+}
+
+int supervisor_worker_count(const struct supervisor *supervisor)
+{
+    return supervisor->worker_count;
+}
+
+struct worker *supervisor_worker(struct supervisor *supervisor, int slot)
+{
+    return &supervisor->workers[slot];
+}
+
+struct bufferevent *supervisor_channel(struct worker *worker)
+{
+    return worker->channel;
+}
+
+void supervisor_kill(struct supervisor *supervisor, struct worker *worker)
+{
+    (void)supervisor;
+    if (worker->pid > 0)
+        kill(worker->pid, SIGKILL);
+    worker_close_channel(worker);
+    worker->state = WORKER_DOWN;
+}
+
+enum health supervisor_health(const struct supervisor *supervisor)
+{
+    for (int i = 0; i < supervisor->worker_count; i++) {
+        enum worker_state state = supervisor->workers[i].state;
+        if (state == WORKER_IDLE || state == WORKER_BUSY)
+            return HEALTH_READY;
+    }
+    return supervisor->load_failed ? HEALTH_FAILED : HEALTH_LOADING;
+}
+
+void supervisor_load_error(const struct supervisor *supervisor, const char **name,
+                           const char **message, const char **trace)
+{
+    *name = supervisor->load_error[0] ? supervisor->load_error[0] : "ModelLoadError";
+    *message = supervisor->load_error[1] ? supervisor->load_error[1] : "the model failed to load";
+    *trace = supervisor->load_error[2] && supervisor->load_error[2][0] ? supervisor->load_error[2] : NULL;
+}
+
+const char *supervisor_execution_parameters(const struct supervisor *supervisor, size_t *length)
+{
+    *length = supervisor->execution_parameters_length;
+    return supervisor->execution_parameters;
+}
+
+void supervisor_shutdown(struct supervisor *supervisor, void (*done)(void *arg), void *arg)
+{
+    supervisor->shutting_down = true;
+    supervisor->shutdown_done = done;
+    supervisor->shutdown_arg = arg;
+    for (int i = 0; i < supervisor->worker_count; i++) {
+        struct worker *worker = &supervisor->workers[i];
+        evtimer_del(worker->respawn_timer);
+        if (worker->pid > 0)
+            kill(worker->pid, SIGTERM);
+    }
+    if (supervisor->live == 0 && done != NULL)
+        done(arg);
+}
+
+void supervisor_kill_all(struct supervisor *supervisor)
+{
+    for (int i = 0; i < supervisor->worker_count; i++)
+        if (supervisor->workers[i].pid > 0)
+            kill(supervisor->workers[i].pid, SIGKILL);
+}
+
+void supervisor_free(struct supervisor *supervisor)
+{
+    if (supervisor == NULL)
+        return;
+    for (int i = 0; supervisor->workers && i < supervisor->worker_count; i++) {
+        worker_close_channel(&supervisor->workers[i]);
+        if (supervisor->workers[i].respawn_timer)
+            event_free(supervisor->workers[i].respawn_timer);
+    }
+    if (supervisor->sigchld)
+        event_free(supervisor->sigchld);
+    for (int i = 0; i < 3; i++)
+        free(supervisor->load_error[i]);
+    free(supervisor->execution_parameters);
+    free(supervisor->workers);
+    free(supervisor);
+}

@@ -1,0 +1,171 @@
+/*
+ * worker: the frame loop around the hooks.
+ *
+ * Blocking I/O on the channel is right here: a worker does one thing at a
+ * time and the master does all the waiting.  The request body is read
+ * straight into a bytes object of the right size, the one copy it makes.
+ */
+#include "worker.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hooks.h"
+#include "ipc.h"
+#include "log.h"
+#include "pyembed.h"
+
+#define WORKER_CHANNEL_FD 3
+/* Content type and Accept values are header values: 64 KiB bounds both. */
+#define WORKER_HEADER_FIELD_MAX (64 * 1024)
+/* The master enforces the payload limit; this is a sanity bound only. */
+#define WORKER_MAX_FRAME ((uint64_t)1 << 34)
+
+static int read_full(int fd, void *data, size_t length)
+{
+    char *at = data;
+    while (length > 0) {
+        ssize_t got = read(fd, at, length);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return -1;
+        at += got;
+        length -= (size_t)got;
+    }
+    return 0;
+}
+
+static int write_full(int fd, const void *data, size_t length)
+{
+    const char *at = data;
+    while (length > 0) {
+        ssize_t put = write(fd, at, length);
+        if (put < 0 && errno == EINTR)
+            continue;
+        if (put <= 0)
+            return -1;
+        at += put;
+        length -= (size_t)put;
+    }
+    return 0;
+}
+
+static int worker_send(int fd, enum ipc_kind kind, uint32_t status, const char *const *fields,
+                       const size_t *lengths, uint32_t count)
+{
+    unsigned char prefix[IPC_PREFIX_MAX];
+    uint64_t lengths64[IPC_MAX_FIELDS];
+    size_t prefix_length;
+
+    for (uint32_t i = 0; i < count; i++)
+        lengths64[i] = lengths[i];
+    prefix_length = ipc_prefix_write(prefix, kind, status, lengths64, count);
+    if (write_full(fd, prefix, prefix_length) != 0)
+        return -1;
+    for (uint32_t i = 0; i < count; i++)
+        if (lengths[i] > 0 && write_full(fd, fields[i], lengths[i]) != 0)
+            return -1;
+    return 0;
+}
+
+static int worker_send_failure(int fd, const struct py_failure *failure, bool fatal)
+{
+    const char *fields[3] = { failure->name, failure->message, failure->trace };
+    size_t lengths[3] = { strlen(failure->name), strlen(failure->message), strlen(failure->trace) };
+    return worker_send(fd, IPC_LOAD_FAILED, fatal ? 1 : 0, fields, lengths, 3);
+}
+
+/* Reads one request and answers it.  Returns 0 to go on, -1 when the
+ * channel is closed or broken. */
+static int worker_serve_one(int fd, struct hooks *hooks, char *header_fields)
+{
+    unsigned char head[IPC_PREFIX_MAX];
+    struct ipc_prefix prefix;
+    struct hook_reply reply;
+    struct error err;
+    PyObject *body;
+
+    error_clear(&err);
+    size_t content_type_length, accept_length, body_length;
+    int rc;
+
+    if (read_full(fd, head, IPC_HEAD_SIZE) != 0)
+        return -1;
+    if (ipc_prefix_parse(head, IPC_HEAD_SIZE, WORKER_MAX_FRAME, &prefix, &err) == ERR_BAD_INPUT ||
+        read_full(fd, head + IPC_HEAD_SIZE, 8 * prefix.field_count) != 0 ||
+        ipc_prefix_parse(head, IPC_HEAD_SIZE + 8 * prefix.field_count, WORKER_MAX_FRAME, &prefix, &err) != OK ||
+        prefix.kind != IPC_REQUEST) {
+        log_write(LOG_ERROR, "bad frame from the master: %s", err.message);
+        return -1;
+    }
+    content_type_length = (size_t)prefix.field_length[0];
+    accept_length = (size_t)prefix.field_length[1];
+    body_length = (size_t)prefix.field_length[2];
+    if (content_type_length > WORKER_HEADER_FIELD_MAX || accept_length > WORKER_HEADER_FIELD_MAX ||
+        read_full(fd, header_fields, content_type_length + accept_length) != 0)
+        return -1;
+    body = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)body_length);   /* new reference */
+    if (body == NULL) {
+        PyErr_Clear();
+        return -1;
+    }
+    if (read_full(fd, PyBytes_AS_STRING(body), body_length) != 0) {
+        Py_DECREF(body);
+        return -1;
+    }
+    hooks_invoke(hooks, header_fields, content_type_length, header_fields + content_type_length, accept_length,
+                 body, &reply);
+    Py_DECREF(body);
+    rc = worker_send(fd, reply.kind, (uint32_t)reply.status, reply.field, reply.length, 3);
+    hook_reply_release(&reply);
+    return rc;
+}
+
+int worker_main(const struct config *config, int index)
+{
+    char role[32];
+    struct py_failure failure = { 0 };
+    struct hooks *hooks;
+    bool fatal = false;
+    char *header_fields;
+    const char *parameters;
+    size_t parameters_length;
+    int status = 0;
+
+    snprintf(role, sizeof role, "worker-%d", index);
+    log_setup(config->log_level, role);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (pyembed_start(config, &failure) != 0) {
+        hooks = NULL;
+    } else {
+        hooks = hooks_load(config, &failure, &fatal);
+    }
+    if (hooks == NULL) {
+        log_write(LOG_ERROR, "cannot load the model: %s: %s", failure.name, failure.message);
+        if (failure.trace[0] != '\0')
+            log_lines(LOG_ERROR, failure.trace, strlen(failure.trace));
+        worker_send_failure(WORKER_CHANNEL_FD, &failure, fatal);
+        pyerror_free(&failure);
+        pyembed_stop();
+        return fatal ? WORKER_EXIT_SCRIPT_ERROR : WORKER_EXIT_LOAD_FAILED;
+    }
+    parameters = hooks_execution_parameters(hooks, &parameters_length);
+    header_fields = malloc(2 * WORKER_HEADER_FIELD_MAX);
+    if (header_fields == NULL ||
+        worker_send(WORKER_CHANNEL_FD, IPC_READY, 0, &parameters, &parameters_length, 1) != 0) {
+        status = WORKER_EXIT_CHANNEL;
+    } else {
+        while (worker_serve_one(WORKER_CHANNEL_FD, hooks, header_fields) == 0)
+            ;
+    }
+    free(header_fields);
+    hooks_free(hooks);
+    pyembed_stop();
+    return status;
+}
