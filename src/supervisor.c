@@ -438,11 +438,13 @@ void supervisor_shutdown(struct supervisor *supervisor, void (*done)(void *arg),
     supervisor->shutting_down = true;
     supervisor->shutdown_done = done;
     supervisor->shutdown_arg = arg;
+    /* Workers ignore SIGTERM; the end of their channel is their signal to
+     * leave, and they only read it between requests. */
     for (int i = 0; i < supervisor->worker_count; i++) {
         struct worker *worker = &supervisor->workers[i];
         evtimer_del(worker->respawn_timer);
-        if (worker->pid > 0)
-            kill(worker->pid, SIGTERM);
+        worker_close_channel(worker);
+        worker->state = WORKER_DOWN;
     }
     if (supervisor->live == 0 && done != NULL)
         done(arg);

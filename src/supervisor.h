@@ -84,7 +84,8 @@ void supervisor_load_error(const struct supervisor *supervisor, const char **nam
  * as reported by the first worker that loaded; NULL when the user has none. */
 const char *supervisor_execution_parameters(const struct supervisor *supervisor, size_t *length);
 
-/* Stops respawning and sends SIGTERM to every worker; `done` is called once
+/* Stops respawning and closes every worker's channel, on which they exit;
+ * `done` is called once
  * every worker process has been reaped (or at once when none runs). */
 void supervisor_shutdown(struct supervisor *supervisor, void (*done)(void *arg), void *arg);
 /* SIGKILLs what is left, for the end of the grace period. */

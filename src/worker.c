@@ -59,7 +59,7 @@ static int worker_send(int fd, enum ipc_kind kind, uint32_t status, const char *
                        const size_t *lengths, uint32_t count)
 {
     unsigned char prefix[IPC_PREFIX_MAX];
-    uint64_t lengths64[IPC_MAX_FIELDS];
+    uint64_t lengths64[IPC_MAX_FIELDS] = { 0 };
     size_t prefix_length;
 
     for (uint32_t i = 0; i < count; i++)
@@ -140,6 +140,11 @@ int worker_main(const struct config *config, int index)
     snprintf(role, sizeof role, "worker-%d", index);
     log_setup(config->log_level, role);
     signal(SIGPIPE, SIG_IGN);
+    /* Ctrl-C and a SIGTERM to the whole process group reach workers too;
+     * the master decides when they stop (by closing the channel), so a
+     * request in flight is never cut short by the signal meant for it. */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
 
     if (pyembed_start(config, &failure) != 0) {
         hooks = NULL;

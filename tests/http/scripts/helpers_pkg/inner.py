@@ -1,0 +1,1 @@
+INNER_VALUE = "inner-value-99"

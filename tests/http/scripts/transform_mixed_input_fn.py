@@ -1,0 +1,13 @@
+"""transform_fn together with input_fn: hookhost must refuse to start."""
+
+
+def model_fn(model_dir):
+    return "model"
+
+
+def transform_fn(model, body, content_type, accept):
+    return b"should never run"
+
+
+def input_fn(body, content_type):
+    return body
