@@ -1,7 +1,8 @@
 /*
  * codec_json: JSON and JSON Lines to float32 and back, equal to the Python
- * reference (numpy.array(json.loads(text)).astype(float32) one way,
- * json.dumps(x.tolist()) the other).
+ * reference (python/hookhost/decoders.py and encoders.py): one way
+ * numpy.array(json.loads(text)).astype(float32), the other
+ * json.dumps(x.tolist()).
  *
  * Decoding is one pass over the text with no recursion and no allocation per
  * value: scalars are converted as they are met and appended to one growing
@@ -20,15 +21,17 @@
  * the rare case where it was and the dtype turns out to be floating, the
  * text is scanned a second time with integers widened to double first.
  *
- * Python's own order of failures is kept: a JSON syntax error anywhere wins
- * over ragged lists (numpy never sees the lists), and ragged lists win over
- * values that do not convert (astype never runs).  So the scan notes a ragged
- * shape or a bad value and keeps going to the end of the text.
+ * Python's order of failures is kept: a JSON syntax error anywhere wins over
+ * ragged lists (numpy never sees the lists), and ragged lists win over
+ * values that do not convert (astype never runs), so the scan notes a ragged
+ * shape or a bad value and keeps going to the end of the text.  Only then,
+ * on the error path, is numpy's shape discovery replayed to word the ragged
+ * message as numpy does.
  *
  * Strings with escapes or non-ASCII bytes (Python's float() accepts Unicode
- * digits and spaces), integers too large for a double, and nesting deeper
- * than numpy's 32 dimensions are declined: the Python default then answers,
- * exactly, for inputs that real clients do not send.
+ * digits and spaces), strings with underscores, integers beyond the double
+ * range and nesting deeper than numpy's 32 dimensions are declined: the
+ * Python default then answers, exactly, for inputs real clients do not send.
  *
  * Encoding prints straight into the output buffer: the shortest round-trip
  * digits come from number_format, the brackets and ", " separators are
@@ -39,14 +42,15 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "number_format.h"
 #include "number_parse.h"
 
-/* Python's json nests deeper than this only to hit its recursion limit;
- * objects are validated (never converted) to this depth, then declined. */
+/* Objects are validated (never converted) to this depth, then declined:
+ * Python's json goes deeper only to hit its recursion limit. */
 #define JSON_SKIP_DEPTH_MAX 64
 
 /* Which scalars a document held: numpy derives the dtype from these. */
@@ -64,17 +68,22 @@ enum seen_flag {
 
 #define NO_INDEX SIZE_MAX
 
+/* The values of all documents so far, and the state of the current one. */
 struct json_scan {
-    const char *document;           /* start of the current JSON text, for error positions */
     float *values;                  /* malloc'd; capacity floats */
-    size_t count;                   /* scalars stored so far */
+    size_t count;                   /* values stored, all documents */
     size_t capacity;
+    const char *document;           /* start of the current JSON text */
+    const char *document_end;
+    char where[40];                 /* "the body" or "line N": what json.loads read */
+    char subject[40];               /* "the JSON body" or "line N": what numpy converted */
     int ndim;                       /* -1 until a scalar or an empty list fixes it */
+    int levels_used;                /* shape entries set, to reset */
     size_t shape[ARRAY_MAX_DIMS];   /* SIZE_MAX until the first list of that level closes */
     size_t commas[ARRAY_MAX_DIMS];  /* commas seen in the open list of each level */
     unsigned seen;                  /* enum seen_flag */
     bool ints_via_double;           /* second pass: numpy's dtype is floating or object */
-    int ragged_after;               /* -1, or the dimensions found consistent before ragged lists */
+    bool ragged;
     size_t object_index;            /* first dict among the values, or NO_INDEX */
     size_t bool_index;              /* first bool, or NO_INDEX */
     bool bool_value;
@@ -97,14 +106,47 @@ static inline const char *skip_whitespace(const char *p, const char *end)
     return p;
 }
 
-/* json.JSONDecodeError's layout: "msg: line L column C (char N)", where N
- * counts characters (not bytes) from the start of the document. */
+/* Past one character of UTF-8 text as Python's decoder with errors="replace"
+ * reads it: a valid sequence, or the maximal ill-formed prefix that becomes
+ * one U+FFFD. */
+static const char *next_character(const char *p, const char *end)
+{
+    unsigned char lead = (unsigned char)*p++;
+    unsigned char low = 0x80, high = 0xBF;
+    int more;
+
+    if (lead < 0x80)
+        return p;
+    if (lead >= 0xC2 && lead <= 0xDF)
+        more = 1;
+    else if (lead >= 0xE0 && lead <= 0xEF)
+        more = 2;
+    else if (lead >= 0xF0 && lead <= 0xF4)
+        more = 3;
+    else
+        return p;
+    if (lead == 0xE0)
+        low = 0xA0;
+    else if (lead == 0xED)
+        high = 0x9F;
+    else if (lead == 0xF0)
+        low = 0x90;
+    else if (lead == 0xF4)
+        high = 0x8F;
+    for (int i = 0; i < more && p < end; i++, low = 0x80, high = 0xBF) {
+        if ((unsigned char)*p < low || (unsigned char)*p > high)
+            break;
+        p++;
+    }
+    return p;
+}
+
+/* A JSONDecodeError, worded as decoders.py words it: "<where> is not valid
+ * JSON: msg: line L column C (char N)", N counting characters, not bytes. */
 static enum error_code syntax_error(struct json_scan *scan, const char *at, const char *message)
 {
     size_t line = 1, column = 1, character = 0;
-    for (const char *p = scan->document; p < at; p++) {
-        if (((unsigned char)*p & 0xC0) == 0x80)
-            continue;
+    for (const char *p = scan->document; p < at; p = next_character(p, at)) {
         character++;
         column++;
         if (*p == '\n') {
@@ -112,13 +154,13 @@ static enum error_code syntax_error(struct json_scan *scan, const char *at, cons
             column = 1;
         }
     }
-    return error_set(scan->err, ERR_BAD_INPUT, "%s: line %zu column %zu (char %zu)", message, line,
-                     column, character);
+    return error_set(scan->err, ERR_BAD_INPUT, "%s is not valid JSON: %s: line %zu column %zu (char %zu)",
+                     scan->where, message, line, column, character);
 }
 
 static enum error_code declined(struct json_scan *scan, const char *why)
 {
-    return error_set(scan->err, ERR_DECLINED, "json: %s", why);
+    return error_set(scan->err, ERR_DECLINED, "json fast path declines %s", why);
 }
 
 static bool grow(struct json_scan *scan)
@@ -135,12 +177,6 @@ static bool grow(struct json_scan *scan)
     return true;
 }
 
-static void mark_ragged(struct json_scan *scan, int consistent_dimensions)
-{
-    if (scan->ragged_after < 0)
-        scan->ragged_after = consistent_dimensions;
-}
-
 /* Stores one scalar found depth lists deep. */
 static inline enum error_code store(struct json_scan *scan, int depth, float value)
 {
@@ -148,7 +184,7 @@ static inline enum error_code store(struct json_scan *scan, int depth, float val
         if (scan->ndim < 0)
             scan->ndim = depth;
         else
-            mark_ragged(scan, depth < scan->ndim ? depth : scan->ndim);
+            scan->ragged = true;
     }
     if (scan->count == scan->capacity && !grow(scan))
         return error_set(scan->err, ERR_NOMEM, "json: out of memory for %zu values", scan->count);
@@ -157,32 +193,37 @@ static inline enum error_code store(struct json_scan *scan, int depth, float val
 }
 
 /* A list of the given level (0 = outermost) closed holding length values. */
-static void close_list(struct json_scan *scan, int level, size_t length)
+static inline void close_list(struct json_scan *scan, int level, size_t length)
 {
     if (length == 0) {
         /* An empty list is innermost: it has no element dimension. */
         if (scan->ndim < 0)
             scan->ndim = level + 1;
         else if (scan->ndim != level + 1)
-            mark_ragged(scan, level);
+            scan->ragged = true;
     }
-    if (scan->shape[level] == SIZE_MAX)
+    if (scan->shape[level] == length)
+        return;
+    if (scan->shape[level] == SIZE_MAX) {
         scan->shape[level] = length;
-    else if (scan->shape[level] != length)
-        mark_ragged(scan, level);
+        if (level >= scan->levels_used)
+            scan->levels_used = level + 1;
+    } else {
+        scan->ragged = true;
+    }
 }
 
 /*
  * Numbers.  Python's json matches (-?(?:0|[1-9]\d*))(\.\d+)?([eE][-+]?\d+)?
  * and calls float() on it when a fraction or exponent is present, int()
- * otherwise; anything after the match (a '.' with no digit, "01") is left
- * for the caller to refuse as a missing delimiter.
+ * otherwise; whatever follows the match (a '.' without a digit, the "1" of
+ * "01") is left for the caller to refuse as a missing delimiter.
  */
 static const char *scan_number(struct json_scan *scan, const char *p, const char *end, float *value)
 {
     const char *start = p;
     const char *digits;
-    bool negative = false, fractional = false;
+    bool negative = false;
     uint64_t magnitude = 0;
     size_t digit_count;
     double real;
@@ -210,32 +251,23 @@ static const char *scan_number(struct json_scan *scan, const char *p, const char
             p++;
     }
     digit_count = (size_t)(p - digits);
-    if (p + 1 < end && *p == '.' && is_digit(p[1])) {
-        fractional = true;
-        p += 2;
-        while (p < end && is_digit(*p))
-            p++;
-    }
-    if (p < end && (*p == 'e' || *p == 'E')) {
+    if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) {
+        /* A fraction or exponent follows when it has a digit; then the
+         * rest of the number is number_parse's grammar too, so let it do
+         * the scanning once. */
         const char *q = p + 1;
-        if (q < end && (*q == '+' || *q == '-'))
+        if (*p != '.' && q < end && (*q == '+' || *q == '-'))
             q++;
         if (q < end && is_digit(*q)) {
-            fractional = true;
-            p = q + 1;
-            while (p < end && is_digit(*p))
-                p++;
+            const char *after = number_parse_double(start, end, &real);
+            if (after == NULL || after <= q) {
+                error_set(scan->err, ERR_INTERNAL, "json: number_parse disagrees with the JSON grammar");
+                return NULL;
+            }
+            scan->seen |= SEEN_FLOAT;
+            *value = (float)real;
+            return after;
         }
-    }
-    if (fractional) {
-        if (number_parse_double(start, p, &real) != p) {
-            error_set(scan->err, ERR_INTERNAL, "json: number scanner disagrees at byte %zu",
-                      (size_t)(start - scan->document));
-            return NULL;
-        }
-        scan->seen |= SEEN_FLOAT;
-        *value = (float)real;
-        return p;
     }
 
     if (digit_count == 20) {
@@ -245,11 +277,11 @@ static const char *scan_number(struct json_scan *scan, const char *p, const char
             digit_count = 21;
     }
     if (digit_count > 20 || (negative && magnitude > (uint64_t)INT64_MAX + 1)) {
-        /* Beyond int64 and uint64: numpy keeps a Python int in an object
-         * array and astype calls float() on it, one correct rounding to
-         * double (OverflowError past the double range: not ours). */
+        /* Beyond int64 and uint64 numpy keeps the Python int in an object
+         * array, and astype calls float() on it: one correct rounding to
+         * double.  Past the double range float() raises; not ours. */
         if (number_parse_double(start, p, &real) != p || isinf(real)) {
-            declined(scan, "integer beyond the double range");
+            declined(scan, "an integer beyond the double range");
             return NULL;
         }
         scan->seen |= SEEN_HUGE;
@@ -270,79 +302,6 @@ static const char *scan_number(struct json_scan *scan, const char *p, const char
         *value = scan->ints_via_double ? (float)(double)magnitude : (float)magnitude;
     }
     return p;
-}
-
-/* Validates a JSON string whose opening quote is at p and returns the
- * pointer past its closing quote, or NULL with a syntax error.  Sets
- * *plain when it has no escapes and only ASCII. */
-static const char *scan_string(struct json_scan *scan, const char *p, const char *end, bool *plain)
-{
-    const char *start = p++;
-    *plain = true;
-    while (p < end) {
-        unsigned char c = (unsigned char)*p;
-        if (c == '"')
-            return p + 1;
-        if (c < 0x20) {
-            syntax_error(scan, p, "Invalid control character at");
-            return NULL;
-        }
-        if (c >= 0x80) {
-            *plain = false;
-        } else if (c == '\\') {
-            *plain = false;
-            if (p + 1 == end)
-                break;
-            c = (unsigned char)p[1];
-            if (c == 'u') {
-                for (int i = 2; i < 6; i++) {
-                    if (p + i >= end || !((p[i] >= '0' && p[i] <= '9') || ((p[i] | 0x20) >= 'a'
-                                                                            && (p[i] | 0x20) <= 'f'))) {
-                        syntax_error(scan, p, "Invalid \\uXXXX escape");
-                        return NULL;
-                    }
-                }
-                p += 6;
-                continue;
-            }
-            if (strchr("\"\\/bfnrt", c) == NULL || c == '\0') {
-                syntax_error(scan, p, "Invalid \\escape");
-                return NULL;
-            }
-            p += 2;
-            continue;
-        }
-        p++;
-    }
-    syntax_error(scan, start, "Unterminated string starting at");
-    return NULL;
-}
-
-/* A string scalar: numpy casts it with Python's float(), which strips
- * whitespace and reads the grammar number_parse implements.  Underscores
- * (float("1_0") == 10.0) are declined rather than reimplemented. */
-static enum error_code string_value(struct json_scan *scan, const char *first, const char *last,
-                                    float *value)
-{
-    const char *p = first, *q = last;
-    double real;
-    while (p < q && *p == ' ')
-        p++;
-    while (q > p && q[-1] == ' ')
-        q--;
-    if (memchr(p, '_', (size_t)(q - p)) != NULL)
-        return declined(scan, "string with an underscore");
-    if (p < q && number_parse_double(p, q, &real) == q) {
-        *value = (float)real;
-        return OK;
-    }
-    if (scan->bad_string_index == NO_INDEX) {
-        scan->bad_string_index = scan->count;
-        scan->bad_string = first;
-        scan->bad_string_length = (size_t)(last - first);
-    }
-    *value = 0.0f;
-    return OK;
 }
 
 /* The end of the JSON number at p ('-' or a digit), "-Infinity" included,
@@ -378,14 +337,91 @@ static const char *skip_number(const char *p, const char *end)
     return p;
 }
 
-/* Validates any JSON value at p (objects included) without storing it;
- * returns the pointer past it or NULL with err set. */
+static inline bool is_hex(char c)
+{
+    return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+/* Validates the JSON string whose opening quote is at p as Python's strict
+ * json does, and returns the pointer past its closing quote (NULL with a
+ * syntax error).  *plain tells whether it had no escapes and only ASCII. */
+static const char *scan_string(struct json_scan *scan, const char *p, const char *end, bool *plain)
+{
+    const char *start = p++;
+    *plain = true;
+    while (p < end) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"')
+            return p + 1;
+        if (c < 0x20) {
+            syntax_error(scan, p, "Invalid control character at");
+            return NULL;
+        }
+        if (c >= 0x80) {
+            *plain = false;
+        } else if (c == '\\') {
+            *plain = false;
+            if (p + 1 == end)
+                break;
+            c = (unsigned char)p[1];
+            if (c == 'u') {
+                /* Python wants a character after the four digits too. */
+                if (end - p < 7 || !is_hex(p[2]) || !is_hex(p[3]) || !is_hex(p[4]) || !is_hex(p[5])) {
+                    syntax_error(scan, p + 1, "Invalid \\uXXXX escape");
+                    return NULL;
+                }
+                p += 6;
+                continue;
+            }
+            if (c == '\0' || strchr("\"\\/bfnrt", c) == NULL) {
+                syntax_error(scan, p, "Invalid \\escape");
+                return NULL;
+            }
+            p += 2;
+            continue;
+        }
+        p++;
+    }
+    syntax_error(scan, start, "Unterminated string starting at");
+    return NULL;
+}
+
+/* A string scalar: numpy casts it with Python's float(), which strips
+ * whitespace (only spaces can appear unescaped) and reads the grammar
+ * number_parse implements.  Underscores (float("1_0") == 10.0) are declined
+ * rather than reimplemented. */
+static enum error_code string_value(struct json_scan *scan, const char *first, const char *last,
+                                    float *value)
+{
+    const char *p = first, *q = last;
+    double real;
+    while (p < q && *p == ' ')
+        p++;
+    while (q > p && q[-1] == ' ')
+        q--;
+    if (memchr(p, '_', (size_t)(q - p)) != NULL)
+        return declined(scan, "a string with an underscore");
+    if (p < q && number_parse_double(p, q, &real) == q) {
+        *value = (float)real;
+        return OK;
+    }
+    if (scan->bad_string_index == NO_INDEX) {
+        scan->bad_string_index = scan->count;
+        scan->bad_string = first;
+        scan->bad_string_length = (size_t)(last - first);
+    }
+    *value = 0.0f;
+    return OK;
+}
+
+/* Validates any JSON value at p, objects included, without storing it;
+ * returns the pointer past it, or NULL with err set. */
 static const char *skip_value(struct json_scan *scan, const char *p, const char *end, int nesting)
 {
     bool plain;
 
     if (nesting > JSON_SKIP_DEPTH_MAX) {
-        declined(scan, "nesting deeper than the fast path follows");
+        declined(scan, "nesting this deep");
         return NULL;
     }
     if (p == end) {
@@ -462,9 +498,8 @@ static const char *skip_value(struct json_scan *scan, const char *p, const char 
     default:
         if (*p == '-' || is_digit(*p)) {
             const char *after = skip_number(p, end);
-            if (after == NULL)
-                break;
-            return after;
+            if (after != NULL)
+                return after;
         }
         break;
     }
@@ -473,18 +508,15 @@ static const char *skip_value(struct json_scan *scan, const char *p, const char 
 }
 
 /*
- * One JSON text at [p, end) whose top-level value sits base lists deep (0 for
- * a JSON body, 1 for a JSON Lines line, whose rows form an implicit list).
- * Returns the pointer past the value (trailing whitespace is the caller's)
- * or NULL with err set.
+ * The value at p, of the current document, which must end by end.  Returns
+ * the pointer past the value or NULL with err set.
  */
-static const char *scan_document(struct json_scan *scan, const char *p, const char *end, int base)
+static const char *scan_value(struct json_scan *scan, const char *p, const char *end)
 {
-    int depth = base;
+    int depth = 0;
     float value = 0.0f;
     bool plain;
 
-    p = skip_whitespace(p, end);
     for (;;) {
         /* p is where a value must start. */
         if (p == end) {
@@ -498,7 +530,7 @@ static const char *scan_document(struct json_scan *scan, const char *p, const ch
                 return NULL;
             }
             if (scan->ndim >= 0 && depth >= scan->ndim)
-                mark_ragged(scan, scan->ndim);
+                scan->ragged = true;
             scan->commas[depth++] = 0;
             p = skip_whitespace(p + 1, end);
             if (p < end && *p == ']') {
@@ -512,7 +544,7 @@ static const char *scan_document(struct json_scan *scan, const char *p, const ch
             if ((p = scan_string(scan, p, end, &plain)) == NULL)
                 return NULL;
             if (!plain) {
-                declined(scan, "string with escapes or non-ASCII characters");
+                declined(scan, "a string with escapes or non-ASCII characters");
                 return NULL;
             }
             if (string_value(scan, first, p - 1, &value) != OK)
@@ -589,7 +621,7 @@ static const char *scan_document(struct json_scan *scan, const char *p, const ch
     after_value:
         /* A value ended at p: close lists until a ',' opens the next value. */
         for (;;) {
-            if (depth == base)
+            if (depth == 0)
                 return p;
             p = skip_whitespace(p, end);
             if (p < end && *p == ',') {
@@ -609,68 +641,210 @@ static const char *scan_document(struct json_scan *scan, const char *p, const ch
     }
 }
 
-static void scan_init(struct json_scan *scan, const char *text, bool ints_via_double, struct error *err)
+static void document_reset(struct json_scan *scan, bool ints_via_double)
 {
-    scan->document = text;
-    scan->values = NULL;
-    scan->count = 0;
-    scan->capacity = 0;
     scan->ndim = -1;
-    for (int i = 0; i < ARRAY_MAX_DIMS; i++)
+    for (int i = 0; i < scan->levels_used; i++)
         scan->shape[i] = SIZE_MAX;
+    scan->levels_used = 0;
     scan->seen = 0;
     scan->ints_via_double = ints_via_double;
-    scan->ragged_after = -1;
+    scan->ragged = false;
     scan->object_index = NO_INDEX;
     scan->bool_index = NO_INDEX;
     scan->bool_value = false;
     scan->bad_string_index = NO_INDEX;
     scan->bad_string = NULL;
     scan->bad_string_length = 0;
-    scan->err = err;
 }
 
-/* The dtype numpy.array would pick goes through double before float32:
- * anything but bools and integers that all fit int64, or all uint64. */
-static bool dtype_is_floating(unsigned seen)
+/* One complete JSON text, as json.loads reads it. */
+static enum error_code scan_text(struct json_scan *scan)
 {
-    if (seen & (SEEN_FLOAT | SEEN_STRING | SEEN_NULL | SEEN_HUGE | SEEN_OBJECT))
-        return true;
-    return (seen & SEEN_INT64) && (seen & SEEN_UINT64);
+    const char *p = scan->document, *end = scan->document_end;
+    if (end - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        return syntax_error(scan, p, "Unexpected UTF-8 BOM (decode using utf-8-sig)");
+    p = skip_whitespace(p, end);
+    if ((p = scan_value(scan, p, end)) == NULL)
+        return scan->err->code;
+    p = skip_whitespace(p, end);
+    if (p != end)
+        return syntax_error(scan, p, "Extra data");
+    return OK;
 }
 
-/* Python's repr() of a printable ASCII str. */
-static enum error_code string_error(struct json_scan *scan, const char *text, size_t length)
+/*
+ * numpy's shape discovery (PyArray_DiscoverDTypeAndShape_Recursive and
+ * update_shape in numpy 1.24's array_coercion.c), replayed over text known to
+ * be valid JSON, only to word a ragged error as numpy does.
+ */
+struct discovery {
+    int max_dims;
+    bool reached;                  /* numpy's MAX_DIMS_WAS_REACHED */
+    bool ragged;                   /* numpy's FOUND_RAGGED_ARRAY */
+    size_t shape[ARRAY_MAX_DIMS];
+};
+
+static bool discovery_update(struct discovery *d, int current, int new_ndim, size_t new_length,
+                             bool sequence)
 {
-    char quote = memchr(text, '\'', length) != NULL && memchr(text, '"', length) == NULL ? '"' : '\'';
-    char shown[200];
-    size_t n = 0;
-    for (size_t i = 0; i < length && n + 5 < sizeof shown; i++) {
-        unsigned char c = (unsigned char)text[i];
-        if (c == '\\' || c == (unsigned char)quote) {
-            shown[n++] = '\\';
-            shown[n++] = (char)c;
-        } else if (c == 0x7f) {
-            memcpy(shown + n, "\\x7f", 4);
-            n += 4;
-        } else {
-            shown[n++] = (char)c;
+    bool success = true;
+    bool reached = d->reached;
+
+    if (current + new_ndim > d->max_dims) {
+        success = false;
+        new_ndim = d->max_dims - current;
+    } else if (!sequence && d->max_dims != current + new_ndim) {
+        d->max_dims = current + new_ndim;
+        if (reached)
+            success = false;
+    }
+    if (new_ndim > 0) {
+        if (!reached) {
+            d->shape[current] = new_length;
+        } else if (new_length != d->shape[current]) {
+            success = false;
+            d->max_dims = sequence ? current : d->max_dims - new_ndim;
         }
     }
-    return error_set(scan->err, ERR_BAD_INPUT, "could not convert string to float: %c%.*s%s%c", quote,
-                     (int)n, shown, n < length ? "..." : "", quote);
+    if (!sequence)
+        d->reached = true;
+    return success;
 }
 
-/* The failures numpy would raise after parsing, in its order. */
+/* Past a JSON value in valid text; counts a list's elements on the way. */
+static const char *skip_valid(const char *p, const char *end, size_t *elements)
+{
+    int nesting = 0;
+    *elements = 0;
+    do {
+        switch (*p) {
+        case '"':
+            for (p++; *p != '"'; p++)
+                if (*p == '\\')
+                    p++;
+            p++;
+            break;
+        case '[':
+        case '{':
+            if (nesting == 0) {
+                const char *q = skip_whitespace(p + 1, end);
+                *elements = *q == ']' || *q == '}' ? 0 : 1;
+            }
+            nesting++;
+            p++;
+            break;
+        case ']':
+        case '}':
+            nesting--;
+            p++;
+            break;
+        case ',':
+            if (nesting == 1)
+                ++*elements;
+            p++;
+            break;
+        default:
+            if (nesting == 0) {
+                while (p < end && *p != ',' && *p != ']' && *p != '}' && *p != ' ' && *p != '\t'
+                       && *p != '\n' && *p != '\r')
+                    p++;
+                return p;
+            }
+            p++;
+            break;
+        }
+    } while (nesting > 0);
+    return p;
+}
+
+static const char *discover(struct discovery *d, const char *p, const char *end, int current)
+{
+    size_t length;
+    const char *after = skip_valid(p, end, &length);
+
+    if (*p != '[' || current == d->max_dims) {
+        /* A scalar, or a list where numpy stops looking (too deep). */
+        discovery_update(d, current, 0, 0, false);
+        if (*p == '[')
+            d->ragged = true;
+        return after;
+    }
+    if (!discovery_update(d, current, 1, length, true)) {
+        d->ragged = true;
+        return after;
+    }
+    if (length == 0) {
+        d->reached = true;
+        d->max_dims = current + 1;
+        return after;
+    }
+    p = skip_whitespace(p + 1, end);
+    for (size_t i = 0; i < length; i++) {
+        p = discover(d, p, end, current + 1);
+        p = skip_whitespace(p, end);
+        p = skip_whitespace(p + 1, end);  /* the ',' or ']' */
+    }
+    return after;
+}
+
+static void ragged_message(struct json_scan *scan, char *message, size_t size)
+{
+    struct discovery d = {.max_dims = ARRAY_MAX_DIMS};
+    size_t used;
+
+    discover(&d, skip_whitespace(scan->document, scan->document_end), scan->document_end, 0);
+    if (d.max_dims == ARRAY_MAX_DIMS) {
+        snprintf(message, size, "setting an array element with a sequence. The requested array would "
+                                "exceed the maximum number of dimension of %d.", ARRAY_MAX_DIMS);
+        return;
+    }
+    /* The detected shape is printed as a Python tuple: (2,) or (2, 3). */
+    used = (size_t)snprintf(message, size, "setting an array element with a sequence. The requested "
+                            "array has an inhomogeneous shape after %d dimensions. The detected shape "
+                            "was (", d.max_dims);
+    for (int i = 0; i < d.max_dims && used < size; i++)
+        used += (size_t)snprintf(message + used, size - used, "%s%zu", i > 0 ? ", " : "", d.shape[i]);
+    if (used < size)
+        snprintf(message + used, size - used, "%s) + inhomogeneous part.", d.max_dims == 1 ? "," : "");
+}
+
+/* Python's repr() of a str of printable ASCII (the only strings not
+ * declined). */
+static void python_repr(const char *text, size_t length, char *out, size_t size)
+{
+    char quote = memchr(text, '\'', length) != NULL && memchr(text, '"', length) == NULL ? '"' : '\'';
+    size_t n = 0;
+    out[n++] = quote;
+    for (size_t i = 0; i < length && n + 6 < size; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == '\\' || c == (unsigned char)quote) {
+            out[n++] = '\\';
+            out[n++] = (char)c;
+        } else if (c < 0x20 || c == 0x7f) {
+            n += (size_t)snprintf(out + n, size - n, "\\x%02x", c);
+        } else {
+            out[n++] = (char)c;
+        }
+    }
+    out[n++] = quote;
+    out[n] = '\0';
+}
+
+/* The failures numpy would raise after json.loads succeeded, in its order:
+ * the array's shape, then astype over the values in order. */
 static enum error_code check_values(struct json_scan *scan)
 {
-    size_t first = NO_INDEX;
     enum { NONE, OBJECT, STRING, BOOL } which = NONE;
+    size_t first = NO_INDEX;
+    char detail[360];
 
-    if (scan->ragged_after >= 0)
-        return error_set(scan->err, ERR_BAD_INPUT,
-                         "setting an array element with a sequence. The requested array has an "
-                         "inhomogeneous shape after %d dimensions.", scan->ragged_after);
+    if (scan->ragged) {
+        ragged_message(scan, detail, sizeof detail);
+        return error_set(scan->err, ERR_BAD_INPUT, "%s is not a rectangular array: nested lists differ in "
+                         "length or depth (ragged), or nest too deeply (%s)",
+                         scan->subject, detail);
+    }
     if (scan->object_index != NO_INDEX) {
         first = scan->object_index;
         which = OBJECT;
@@ -679,7 +853,7 @@ static enum error_code check_values(struct json_scan *scan)
         first = scan->bad_string_index;
         which = STRING;
     }
-    /* Without None, objects or huge ints, strings make a str array, whose
+    /* Without None, dicts or huge ints, strings make a str array, whose
      * astype calls float("True") on the bools. */
     if ((scan->seen & SEEN_STRING) && !(scan->seen & (SEEN_NULL | SEEN_OBJECT | SEEN_HUGE))
         && scan->bool_index < first) {
@@ -688,136 +862,195 @@ static enum error_code check_values(struct json_scan *scan)
     }
     switch (which) {
     case OBJECT:
-        return error_set(scan->err, ERR_BAD_INPUT,
-                         "float() argument must be a string or a real number, not 'dict'");
+        return error_set(scan->err, ERR_BAD_INPUT, "%s holds a value that is neither a number nor a numeric "
+                         "string, such as a JSON object (float() argument must be a string or a real "
+                         "number, not 'dict')", scan->subject);
     case STRING:
-        return string_error(scan, scan->bad_string, scan->bad_string_length);
-    case BOOL:
-        return string_error(scan, scan->bool_value ? "True" : "False", scan->bool_value ? 4 : 5);
-    case NONE:
+        python_repr(scan->bad_string, scan->bad_string_length, detail, sizeof detail);
         break;
+    case BOOL:
+        python_repr(scan->bool_value ? "True" : "False", scan->bool_value ? 4 : 5, detail, sizeof detail);
+        break;
+    case NONE:
+        return OK;
+    }
+    return error_set(scan->err, ERR_BAD_INPUT, "%s holds a string that is not a number (could not convert "
+                     "string to float: %s)", scan->subject, detail);
+}
+
+/* The dtype numpy.array picks goes through double before float32: all but
+ * bools with integers that all fit int64, or all fit uint64 but not int64. */
+static bool dtype_is_floating(unsigned seen)
+{
+    if (seen & (SEEN_FLOAT | SEEN_STRING | SEEN_NULL | SEEN_HUGE | SEEN_OBJECT))
+        return true;
+    return (seen & SEEN_INT64) && (seen & SEEN_UINT64);
+}
+
+/* numpy.array(json.loads(document)).astype(float32) into scan's values,
+ * after those of earlier documents.  With list_required, a document that is
+ * not a list stops after json.loads with *not_a_list set. */
+static enum error_code convert_document(struct json_scan *scan, bool list_required, bool *not_a_list)
+{
+    size_t first_value = scan->count;
+    enum error_code rc;
+
+    for (int pass = 0; pass < 2; pass++) {
+        scan->count = first_value;
+        document_reset(scan, pass == 1);
+        if ((rc = scan_text(scan)) != OK)
+            return rc;
+        if (list_required && *skip_whitespace(scan->document, scan->document_end) != '[') {
+            *not_a_list = true;
+            return OK;
+        }
+        if ((rc = check_values(scan)) != OK)
+            return rc;
+        if (!(scan->seen & SEEN_WIDE_INT) || !dtype_is_floating(scan->seen))
+            break;
     }
     return OK;
 }
 
-static enum error_code finish(struct json_scan *scan, struct array_desc *desc, float **values)
+static void scan_init(struct json_scan *scan, struct error *err)
+{
+    memset(scan, 0, sizeof *scan);
+    scan->err = err;
+    scan->levels_used = ARRAY_MAX_DIMS;
+    document_reset(scan, false);
+}
+
+/* Hands the values over, trimmed, with desc describing float32 in C order. */
+static enum error_code finish(struct json_scan *scan, struct array_desc *desc, int ndim,
+                              const size_t *shape, float **values)
 {
     size_t count = 1;
-    float *shrunk;
+    float *trimmed;
 
     desc->kind = ELEMENT_FLOAT;
     desc->itemsize = sizeof(float);
     desc->big_endian = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
     desc->fortran_order = false;
-    desc->ndim = scan->ndim;
-    for (int i = 0; i < scan->ndim; i++) {
-        desc->shape[i] = scan->shape[i];
-        count *= scan->shape[i];
+    desc->ndim = ndim;
+    for (int i = 0; i < ndim; i++) {
+        desc->shape[i] = shape[i];
+        count *= shape[i];
     }
     if (count != scan->count) {
         free(scan->values);
         return error_set(scan->err, ERR_INTERNAL, "json: shape holds %zu values, found %zu", count,
                          scan->count);
     }
-    if (scan->capacity == 0 || scan->capacity - count > count / 8 + 64) {
-        shrunk = realloc(scan->values, (count ? count : 1) * sizeof(float));
-        if (shrunk == NULL && scan->values == NULL) {
+    if (scan->values == NULL || scan->capacity - count > count / 8 + 64) {
+        trimmed = realloc(scan->values, (count ? count : 1) * sizeof(float));
+        if (trimmed == NULL && scan->values == NULL)
             return error_set(scan->err, ERR_NOMEM, "json: out of memory");
-        }
-        if (shrunk != NULL)
-            scan->values = shrunk;
+        if (trimmed != NULL)
+            scan->values = trimmed;
     }
     *values = scan->values;
-    scan->values = NULL;
     return OK;
-}
-
-/* Runs fn over the text once, and again with integers widened to double
- * when the first pass shows numpy would have done that and it matters. */
-typedef const char *(*scan_function)(struct json_scan *scan, const char *text, const char *end);
-
-static enum error_code decode(scan_function fn, const char *text, size_t length, struct array_desc *desc,
-                              float **values, struct error *err)
-{
-    struct json_scan scan;
-    struct error local;
-    enum error_code rc;
-
-    if (err == NULL)
-        err = &local;
-    *values = NULL;
-    for (int pass = 0; pass < 2; pass++) {
-        scan_init(&scan, text, pass == 1, err);
-        error_clear(err);
-        if (fn(&scan, text, text + length) == NULL) {
-            free(scan.values);
-            return err->code != OK ? err->code : ERR_INTERNAL;
-        }
-        if ((rc = check_values(&scan)) != OK) {
-            free(scan.values);
-            return rc;
-        }
-        if (pass == 1 || !(scan.seen & SEEN_WIDE_INT) || !dtype_is_floating(scan.seen))
-            break;
-        free(scan.values);
-    }
-    return finish(&scan, desc, values);
-}
-
-static const char *scan_json(struct json_scan *scan, const char *text, const char *end)
-{
-    const char *p = scan_document(scan, text, end, 0);
-    if (p == NULL)
-        return NULL;
-    p = skip_whitespace(p, end);
-    if (p != end) {
-        syntax_error(scan, p, "Extra data");
-        return NULL;
-    }
-    return p;
 }
 
 enum error_code json_decode_float32(const char *text, size_t length, struct array_desc *desc,
                                     float **values, struct error *err)
 {
-    return decode(scan_json, text, length, desc, values, err);
+    struct json_scan scan;
+    struct error local;
+    enum error_code rc;
+
+    *values = NULL;
+    if (err == NULL)
+        err = &local;
+    error_clear(err);
+    if (length == 0)
+        return error_set(err, ERR_BAD_INPUT, "the request body is empty; expected a JSON document");
+    scan_init(&scan, err);
+    scan.document = text;
+    scan.document_end = text + length;
+    strcpy(scan.where, "the body");
+    strcpy(scan.subject, "the JSON body");
+    if ((rc = convert_document(&scan, false, NULL)) != OK) {
+        free(scan.values);
+        return rc;
+    }
+    return finish(&scan, desc, scan.ndim, scan.shape, values);
 }
 
-/* JSON Lines: placeholder semantics until the Python reference settles:
- * numpy.array([json.loads(line) for line in lines if line.strip()]). */
-static const char *scan_jsonlines(struct json_scan *scan, const char *text, const char *end)
+static const char *json_kind(char first)
 {
-    const char *line = text;
-    size_t rows = 0;
-
-    while (line < end) {
-        const char *newline = memchr(line, '\n', (size_t)(end - line));
-        const char *line_end = newline != NULL ? newline : end;
-        const char *p = skip_whitespace(line, line_end);
-        if (p < line_end) {
-            scan->document = line;
-            p = scan_document(scan, p, line_end, 1);
-            if (p == NULL)
-                return NULL;
-            p = skip_whitespace(p, line_end);
-            if (p != line_end) {
-                syntax_error(scan, p, "Extra data");
-                return NULL;
-            }
-            rows++;
-        }
-        line = newline != NULL ? newline + 1 : end;
+    switch (first) {
+    case '{': return "an object";
+    case '"': return "a string";
+    case 't':
+    case 'f': return "true or false";
+    case 'n': return "null";
     }
-    if (rows == 0 && scan->ndim < 0)
-        scan->ndim = 1;
-    close_list(scan, 0, rows);
-    return end;
+    return "a number";
 }
 
 enum error_code jsonlines_decode_float32(const char *text, size_t length, struct array_desc *desc,
                                          float **values, struct error *err)
 {
-    return decode(scan_jsonlines, text, length, desc, values, err);
+    struct json_scan scan;
+    struct error local;
+    const char *line = text, *end = text + length;
+    size_t number = 0, rows = 0, width = 0, first_line = 0;
+    size_t shape[2];
+    enum error_code rc = OK;
+    bool last = false;
+
+    *values = NULL;
+    if (err == NULL)
+        err = &local;
+    error_clear(err);
+    if (length == 0)
+        return error_set(err, ERR_BAD_INPUT, "the request body is empty; expected JSON Lines");
+    scan_init(&scan, err);
+    /* text.split("\n"): n newlines make n + 1 lines, the last maybe empty. */
+    for (; !last && rc == OK; number++) {
+        const char *newline = memchr(line, '\n', (size_t)(end - line));
+        const char *line_end = newline != NULL ? newline : end;
+        const char *p = line;
+        bool not_a_list = false;
+
+        last = newline == NULL;
+        scan.document = line;
+        line = line_end + !last;
+        if (line_end > scan.document && line_end[-1] == '\r')
+            line_end--;
+        scan.document_end = line_end;
+        while (p < line_end && (*p == ' ' || *p == '\t'))
+            p++;
+        if (p == line_end)
+            continue;
+        snprintf(scan.where, sizeof scan.where, "line %zu", number + 1);
+        memcpy(scan.subject, scan.where, sizeof scan.where);
+        if ((rc = convert_document(&scan, true, &not_a_list)) != OK)
+            break;
+        if (not_a_list)
+            rc = error_set(err, ERR_BAD_INPUT, "line %zu: expected a JSON array of numbers, found %s",
+                           number + 1, json_kind(*skip_whitespace(scan.document, line_end)));
+        else if (scan.ndim != 1)
+            rc = error_set(err, ERR_BAD_INPUT, "line %zu: expected a flat JSON array of numbers, found "
+                           "nested arrays", number + 1);
+        else if (rows > 0 && scan.shape[0] != width)
+            rc = error_set(err, ERR_BAD_INPUT, "line %zu: this row has %zu values but line %zu has %zu",
+                           number + 1, scan.shape[0], first_line, width);
+        if (rows++ == 0) {
+            width = scan.shape[0];
+            first_line = number + 1;
+        }
+    }
+    if (rc == OK && rows == 0)
+        rc = error_set(err, ERR_BAD_INPUT, "the JSON Lines body holds no rows (only blank lines)");
+    if (rc != OK) {
+        free(scan.values);
+        return rc;
+    }
+    shape[0] = rows;
+    shape[1] = width;
+    return finish(&scan, desc, 2, shape, values);
 }
 
 /*

@@ -87,6 +87,8 @@ struct parser {
     bool drop_long_suffix;  /* versions 1.0, 2.0: numpy's _filter_header */
     bool has_peeked;
     struct token peeked;
+    size_t before_peek;     /* position and brackets before the peeked token */
+    int brackets_before_peek;
     struct error *err;
 };
 
@@ -219,8 +221,7 @@ static void scan_int(struct parser *p, struct token *token)
         /* numpy 1.0/2.0 headers from Python 2 may say 3L: numpy's tokenizer
          * pass drops a name token "L" right after a number token (spaces
          * and tabs between them allowed, handled below). */
-        if (!(p->drop_long_suffix && p->text[i] == 'L'))
-            {
+        if (!(p->drop_long_suffix && p->text[i] == 'L')) {
             token->kind = TOKEN_FOREIGN;
             return;
         }
@@ -313,6 +314,8 @@ static void scan_token(struct parser *p, struct token *token)
 static const struct token *peek_token(struct parser *p)
 {
     if (!p->has_peeked) {
+        p->before_peek = p->position;
+        p->brackets_before_peek = p->brackets;
         scan_token(p, &p->peeked);
         p->has_peeked = true;
     }
@@ -322,8 +325,17 @@ static const struct token *peek_token(struct parser *p)
 static void next_token(struct parser *p, struct token *token)
 {
     *token = *peek_token(p);
-    /* Foreign and unterminated tokens do not advance: parsing stops there. */
     p->has_peeked = false;
+}
+
+/* Forgets a peeked token, so raw scanning can resume before it. */
+static void unpeek(struct parser *p)
+{
+    if (p->has_peeked) {
+        p->position = p->before_peek;
+        p->brackets = p->brackets_before_peek;
+        p->has_peeked = false;
+    }
 }
 
 static const char *token_name(enum token_kind kind)
@@ -429,8 +441,10 @@ static void tuple_add(struct value *tuple, const struct value *element)
     tuple->count++;
 }
 
-/* After '(' : (), a grouped value (x), or a tuple (x,) (x, y) (x, y,). */
-static enum outcome parse_paren(struct parser *p, int depth, struct value *out)
+/* After '(' : (), a grouped value (x), or a tuple (x,) (x, y) (x, y,).
+ * fields goes to the first element: "({...})" is the header dict too. */
+static enum outcome parse_paren(struct parser *p, int depth, struct value *out,
+                                struct header_fields *fields)
 {
     struct token token;
     struct value element;
@@ -441,7 +455,7 @@ static enum outcome parse_paren(struct parser *p, int depth, struct value *out)
         value_init(out, VALUE_TUPLE);
         return PARSED;
     }
-    rc = parse_value(p, depth + 1, &element, NULL);
+    rc = parse_value(p, depth + 1, &element, fields);
     if (rc != PARSED)
         return rc;
     next_token(p, &token);
@@ -612,7 +626,7 @@ static enum outcome parse_value(struct parser *p, int depth, struct value *out,
         return PARSED;
     }
     case TOKEN_OPEN_PAREN:
-        return parse_paren(p, depth, out);
+        return parse_paren(p, depth, out, fields);
     case TOKEN_OPEN_BRACKET:
         return parse_list(p, depth, out);
     case TOKEN_OPEN_BRACE:
@@ -692,10 +706,12 @@ static bool descr_lookup(const char *text, size_t length, struct array_desc *des
  * not as 1.0), so it is declined; real tokens make a syntax error. */
 static enum outcome check_trailer(struct parser *p)
 {
-    size_t i = p->position;
+    size_t i;
     struct token token;
     bool any_token = false;
 
+    unpeek(p);
+    i = p->position;
     while (i < p->length && (p->text[i] == ' ' || p->text[i] == '\t'))
         i++;
     while (i < p->length && p->text[i] == '\n')
@@ -767,8 +783,7 @@ static enum error_code check_fields(const struct header_fields *fields, struct a
                                     struct error *err)
 {
     const struct value *shape = &fields->shape;
-    uint64_t product = 1;
-    size_t count = 1;
+    uint64_t product;
 
     if (fields->other_key || !fields->has_descr || !fields->has_fortran_order || !fields->has_shape)
         return error_set(err, ERR_BAD_INPUT,
@@ -800,22 +815,17 @@ static enum error_code check_fields(const struct header_fields *fields, struct a
     product = desc->itemsize;
     for (size_t i = 0; i < shape->count; i++) {
         uint64_t dim = shape->dims[i];
-        if (dim == 0) {
-            count = 0;
+        if (dim == 0)
             continue;
-        }
         if (product > (uint64_t)PTRDIFF_MAX / dim)
             return error_set(err, ERR_BAD_INPUT,
                              "NPY header: the shape's byte count overflows (array is too big)");
         product *= dim;
-        if (count != 0)
-            count *= (size_t)dim;
     }
     desc->ndim = (int)shape->count;
     for (size_t i = 0; i < shape->count; i++)
         desc->shape[i] = shape->dims[i];
     desc->fortran_order = fields->fortran_order.magnitude != 0;
-    (void)count;
     return OK;
 }
 
@@ -908,14 +918,21 @@ static bool descr_format(const struct array_desc *desc, char out[5])
 {
     char kind;
     bool valid;
+    bool integer_size = desc->itemsize == 1 || desc->itemsize == 2 || desc->itemsize == 4 ||
+                        desc->itemsize == 8;
 
     switch (desc->kind) {
-    case ELEMENT_BOOL: kind = 'b'; valid = desc->itemsize == 1; break;
-    case ELEMENT_INT: kind = 'i'; goto integer;
-    case ELEMENT_UINT: kind = 'u';
-    integer:
-        valid = desc->itemsize == 1 || desc->itemsize == 2 || desc->itemsize == 4 ||
-                desc->itemsize == 8;
+    case ELEMENT_BOOL:
+        kind = 'b';
+        valid = desc->itemsize == 1;
+        break;
+    case ELEMENT_INT:
+        kind = 'i';
+        valid = integer_size;
+        break;
+    case ELEMENT_UINT:
+        kind = 'u';
+        valid = integer_size;
         break;
     case ELEMENT_FLOAT:
         kind = 'f';
@@ -980,7 +997,7 @@ enum error_code npy_encode_header(const struct array_desc *desc, struct buffer *
     char descr[5];
     size_t n = 0, header_length, pad, total, prefix_length;
     bool fortran;
-    unsigned char prefix[MAGIC_LENGTH + 4];
+    unsigned char prefix[MAGIC_LENGTH + 2];
     enum error_code rc;
 
     if (desc->ndim < 0 || desc->ndim > ARRAY_MAX_DIMS || !descr_format(desc, descr))
@@ -1015,27 +1032,18 @@ enum error_code npy_encode_header(const struct array_desc *desc, struct buffer *
             header[n++] = ' ';
     }
 
-    /* _wrap_header: version 1.0 unless its 16-bit length cannot hold the
-     * padded header; the '\n' counts in the length. */
+    /* _wrap_header picks version 1.0 unless its 16-bit length cannot hold
+     * the header; a numeric dtype's header is under 1 KiB, so 1.0 it is.
+     * The '\n' counts in the length; the padding is never empty. */
     header_length = n + 1;
     prefix_length = MAGIC_LENGTH + 2;
     pad = ARRAY_ALIGN - (prefix_length + header_length) % ARRAY_ALIGN;
     total = header_length + pad;
     memcpy(prefix, MAGIC_PREFIX, MAGIC_PREFIX_LENGTH);
-    if (total <= 0xffff) {
-        prefix[6] = 1;
-        prefix[7] = 0;
-        prefix[8] = (unsigned char)(total & 0xff);
-        prefix[9] = (unsigned char)(total >> 8);
-    } else {
-        prefix_length = MAGIC_LENGTH + 4;
-        pad = ARRAY_ALIGN - (prefix_length + header_length) % ARRAY_ALIGN;
-        total = header_length + pad;
-        prefix[6] = 2;
-        prefix[7] = 0;
-        for (int i = 0; i < 4; i++)
-            prefix[8 + i] = (unsigned char)((total >> (8 * i)) & 0xff);
-    }
+    prefix[6] = 1;
+    prefix[7] = 0;
+    prefix[8] = (unsigned char)(total & 0xff);
+    prefix[9] = (unsigned char)(total >> 8);
 
     rc = buffer_reserve(out, prefix_length + total);
     if (rc != OK)

@@ -16,7 +16,6 @@
 #define _GNU_SOURCE
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdint.h>
@@ -36,7 +35,7 @@
 #define MEBIBYTE ((size_t)1048576)
 #define VALUE_QUOTE_MAX 120 /* bytes of a bad value quoted in a message */
 
-/* The settings that have a raw value; the order is the order of checking. */
+/* Everything read from the environment or a flag, one raw value each. */
 enum setting {
     SETTING_BASE_DIR,
     SETTING_MODEL_DIR,
@@ -321,7 +320,8 @@ static bool looks_like_uri(const char *text)
     const char *p = text;
     if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
         return false;
-    while (isalnum((unsigned char)*p) || *p == '+' || *p == '-' || *p == '.')
+    while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '+' ||
+           *p == '-' || *p == '.')
         p++;
     return strncmp(p, "://", 3) == 0;
 }
@@ -833,8 +833,12 @@ void config_usage(FILE *out)
           "  HOOKHOST_PIP_ARGS                     extra arguments for pip install -r requirements.txt\n"
           "  HOOKHOST_PYTHON                       interpreter for pip and the workers\n"
           "                                        (default " HOOKHOST_DEFAULT_PYTHON ")\n"
-          "  HOOKHOST_PYTHON_DIR                   where the hookhost Python package lives\n"
-          "Booleans take 1/0, true/false, yes/no, on/off.  An empty variable counts as unset.\n"
+          "  HOOKHOST_PYTHON_DIR                   where the hookhost Python package lives\n",
+          out);
+    /* An empty compiled-in default would read "(default )". */
+    fprintf(out, "                                        (default %s)\n",
+            HOOKHOST_PYTHON_DIR_DEFAULT[0] != '\0' ? HOOKHOST_PYTHON_DIR_DEFAULT : "none");
+    fputs("Booleans take 1/0, true/false, yes/no, on/off.  An empty variable counts as unset.\n"
           "\n"
           "Routes: GET|HEAD /ping, POST /invocations, GET /execution-parameters.\n",
           out);

@@ -100,11 +100,9 @@ static void invocation_finish(struct invocation *invocation, int status, size_t 
 static void invocation_fail(struct invocation *invocation, enum error_code code, const char *message)
 {
     int status = error_http_status(code);
-    struct evbuffer *output = evhttp_request_get_output_buffer(invocation->request);
-    http_send_error(invocation->dispatch->http, invocation->request, status, error_name(code), message,
-                    NULL, NULL);
-    /* evhttp has taken the body; what was queued to write is what we count. */
-    invocation_finish(invocation, status, evbuffer_get_length(output));
+    size_t sent = http_send_error(invocation->dispatch->http, invocation->request, status, error_name(code),
+                                  message, NULL, NULL);
+    invocation_finish(invocation, status, sent);
 }
 
 static void invocation_send(struct invocation *invocation, struct worker *worker)
@@ -223,6 +221,7 @@ static void dispatch_reply(struct dispatch *dispatch, struct invocation *invocat
                           (size_t)prefix->field_length[2] };
     char *fields = NULL;
     int status = (int)prefix->status;
+    size_t sent;
 
     evbuffer_drain(input, prefix->prefix_length);
     /* The first two fields are small (type and headers, or name and
@@ -248,7 +247,7 @@ static void dispatch_reply(struct dispatch *dispatch, struct invocation *invocat
         }
         if (status < 400 || status > 599)
             status = 500;
-        http_send_error(dispatch->http, request, status, fields, fields + lengths[0] + 1, trace, NULL);
+        sent = http_send_error(dispatch->http, request, status, fields, fields + lengths[0] + 1, trace, NULL);
         free(trace);
     } else {
         const char *name, *value;
@@ -258,10 +257,10 @@ static void dispatch_reply(struct dispatch *dispatch, struct invocation *invocat
         evbuffer_remove_buffer(input, output, lengths[2]);
         if (status < 100 || status > 599)
             status = 500;
-        http_send_reply(dispatch->http, request, status, lengths[0] ? fields : NULL);
+        sent = http_send_reply(dispatch->http, request, status, lengths[0] ? fields : NULL);
     }
     free(fields);
-    invocation_finish(invocation, status, prefix->kind == IPC_ERROR ? 0 : lengths[2]);
+    invocation_finish(invocation, status, sent);
 }
 
 void dispatch_on_frame(struct dispatch *dispatch, struct worker *worker,

@@ -29,6 +29,7 @@ struct hooks {
     PyObject *execution_parameters;   /* bytes, or NULL */
     PyObject *default_accept;         /* str */
     PyObject *default_content_type;   /* str "application/json" */
+    bool fastpath;                    /* the C codecs run for default input_fn/output_fn */
 };
 
 /* The module's callable attribute `name` (new reference), or NULL. */
@@ -105,6 +106,9 @@ struct hooks *hooks_load(const struct config *config, struct py_failure *failure
         !hooks->response_parts || !hooks->default_accept || !hooks->default_content_type)
         return hooks_fail(hooks, failure);
 
+    hooks->fastpath = config->fastpath && default_codecs_init();
+    if (config->fastpath && !hooks->fastpath)
+        log_write(LOG_WARNING, "NumPy's C API is unavailable here: the Python default codecs serve every request");
     log_write(LOG_INFO, "importing %s from %s", config->module_name, config->code_dir);
     hooks->module = PyImport_ImportModule(config->module_name);
     if (hooks->module == NULL)
@@ -207,6 +211,35 @@ static void reply_error(struct hook_reply *reply, const char *hook)
     reply->field[2] = reply->failure.trace;
     for (int i = 0; i < 3; i++)
         reply->length[i] = strlen(reply->field[i]);
+}
+
+/* An error a C codec decided (400, 406, ...), answered like the Python
+ * default's HTTPError would be. */
+static void reply_codec_error(struct hook_reply *reply, const struct error *err, const char *hook)
+{
+    reply->kind = IPC_ERROR;
+    reply->status = error_http_status(err->code);
+    pyerror_make(&reply->failure, reply->status, error_name(err->code), err->message);
+    log_write(LOG_INFO, "%s answered %d %s: %s", hook, reply->status, reply->failure.name, reply->failure.message);
+    reply->field[0] = reply->failure.name;
+    reply->field[1] = reply->failure.message;
+    reply->field[2] = reply->failure.trace;
+    for (int i = 0; i < 3; i++)
+        reply->length[i] = strlen(reply->field[i]);
+}
+
+static void reply_from_encoded(struct hook_reply *reply)
+{
+    reply->kind = IPC_RESPONSE;
+    reply->status = 200;
+    reply->field[0] = media_type_response(reply->encoded.media);
+    reply->length[0] = strlen(reply->field[0]);
+    reply->field[1] = "";
+    reply->length[1] = 0;
+    reply->field[2] = reply->encoded.head.data ? reply->encoded.head.data : "";
+    reply->length[2] = reply->encoded.head.length;
+    reply->tail = reply->encoded.tail;
+    reply->tail_length = reply->encoded.tail_length;
 }
 
 /* Raises TypeError for a return value we cannot send. */
@@ -366,6 +399,71 @@ static bool accept_is_default(const char *accept, size_t length)
     return length == 0 || (length == 3 && memcmp(accept, "*/*", 3) == 0);
 }
 
+/* The body as the hooks see it (new reference): str for the text types, else bytes. */
+static PyObject *hooks_body_object(enum media_type media, PyObject *body)
+{
+    if (media == MEDIA_JSON || media == MEDIA_CSV)
+        return PyUnicode_DecodeUTF8(PyBytes_AS_STRING(body), PyBytes_GET_SIZE(body), "replace");
+    Py_INCREF(body);
+    return body;
+}
+
+/* input_fn: the user's, else the C decoder, else the Python default.  New
+ * reference, or NULL with an exception set, or NULL with the reply already
+ * filled by a codec error (*answered). */
+static PyObject *hooks_input(struct hooks *hooks, enum media_type media, PyObject *body, PyObject *content_type,
+                             struct hook_reply *reply, bool *answered)
+{
+    PyObject *body_object, *data;
+
+    if (hooks->input_fn == NULL && hooks->fastpath && media != MEDIA_NONE) {
+        struct error err;
+        data = default_decode(hooks->config, media, body, &err);
+        if (data != NULL)
+            return data;
+        if (err.code != ERR_DECLINED) {
+            reply_codec_error(reply, &err, "input_fn");
+            *answered = true;
+            return NULL;
+        }
+    }
+    body_object = hooks_body_object(media, body);
+    if (body_object == NULL)
+        return NULL;
+    data = PyObject_CallFunctionObjArgs(hooks->input_fn ? hooks->input_fn : hooks->default_input_fn, body_object,
+                                        content_type, NULL);
+    Py_DECREF(body_object);
+    return data;
+}
+
+/* output_fn: the user's, else the C encoders, else the Python default.
+ * Returns 0 with the reply filled, or -1 with an exception set. */
+static int hooks_output(struct hooks *hooks, PyObject *prediction, PyObject *accept, struct hook_reply *reply)
+{
+    PyObject *result;
+    int rc;
+
+    if (hooks->output_fn == NULL && hooks->fastpath) {
+        struct error err;
+        enum error_code code = default_encode(hooks->config, prediction, accept, &reply->encoded, &err);
+        if (code == OK) {
+            reply_from_encoded(reply);
+            return 0;
+        }
+        if (code != ERR_DECLINED) {
+            reply_codec_error(reply, &err, "output_fn");
+            return 0;
+        }
+    }
+    result = PyObject_CallFunctionObjArgs(hooks->output_fn ? hooks->output_fn : hooks->default_output_fn,
+                                          prediction, accept, NULL);
+    if (result == NULL)
+        return -1;
+    rc = reply_from_result(hooks, reply, result, accept, "output_fn");
+    Py_DECREF(result);
+    return rc;
+}
+
 void hooks_invoke(struct hooks *hooks, const char *content_type, size_t content_type_length,
                   const char *accept, size_t accept_length, PyObject *body, struct hook_reply *reply)
 {
@@ -373,6 +471,7 @@ void hooks_invoke(struct hooks *hooks, const char *content_type, size_t content_
     PyObject *data = NULL, *prediction = NULL, *result = NULL;
     enum media_type media;
     const char *stage = "input_fn";
+    bool answered = false;
 
     memset(reply, 0, sizeof *reply);
     buffer_init(&reply->headers, HOOKS_HEADERS_MAX);
@@ -391,42 +490,40 @@ void hooks_invoke(struct hooks *hooks, const char *content_type, size_t content_
     } else {
         accept_object = PyUnicode_DecodeUTF8(accept, (Py_ssize_t)accept_length, "replace");
     }
-    /* Text types reach the hooks as str, everything else as bytes. */
-    if (media == MEDIA_JSON || media == MEDIA_CSV) {
-        body_object = PyUnicode_DecodeUTF8(PyBytes_AS_STRING(body), PyBytes_GET_SIZE(body), "replace");
-    } else {
-        body_object = body;
-        Py_INCREF(body_object);
-    }
-    if (content_type_object == NULL || accept_object == NULL || body_object == NULL)
+    if (content_type_object == NULL || accept_object == NULL)
         goto failed;
 
     if (hooks->transform_fn != NULL) {
         stage = "transform_fn";
-        result = PyObject_CallFunctionObjArgs(hooks->transform_fn, hooks->model, body_object,
-                                              content_type_object, accept_object, NULL);
-    } else {
-        data = PyObject_CallFunctionObjArgs(hooks->input_fn ? hooks->input_fn : hooks->default_input_fn,
-                                            body_object, content_type_object, NULL);
-        if (data == NULL)
+        body_object = hooks_body_object(media, body);
+        result = body_object ? PyObject_CallFunctionObjArgs(hooks->transform_fn, hooks->model, body_object,
+                                                            content_type_object, accept_object, NULL)
+                             : NULL;
+        if (result == NULL || reply_from_result(hooks, reply, result, accept_object, stage) != 0)
             goto failed;
-        stage = "predict_fn";
-        prediction = PyObject_CallFunctionObjArgs(hooks->predict_fn ? hooks->predict_fn
-                                                                    : hooks->default_predict_fn,
-                                                  data, hooks->model, NULL);
-        if (prediction == NULL)
-            goto failed;
-        stage = "output_fn";
-        result = PyObject_CallFunctionObjArgs(hooks->output_fn ? hooks->output_fn : hooks->default_output_fn,
-                                              prediction, accept_object, NULL);
+        goto done;
     }
-    if (result == NULL || reply_from_result(hooks, reply, result, accept_object, stage) != 0)
+    data = hooks_input(hooks, media, body, content_type_object, reply, &answered);
+    if (answered)
+        goto done;
+    if (data == NULL)
+        goto failed;
+    stage = "predict_fn";
+    prediction = PyObject_CallFunctionObjArgs(hooks->predict_fn ? hooks->predict_fn : hooks->default_predict_fn,
+                                              data, hooks->model, NULL);
+    if (prediction == NULL)
+        goto failed;
+    stage = "output_fn";
+    if (hooks_output(hooks, prediction, accept_object, reply) != 0)
         goto failed;
     goto done;
 
 failed:
     Py_CLEAR(reply->keep[0]);
     Py_CLEAR(reply->keep[1]);
+    encoded_body_release(&reply->encoded);
+    reply->tail = NULL;
+    reply->tail_length = 0;
     buffer_reset(&reply->headers);
     reply_error(reply, stage);
 done:
@@ -440,6 +537,7 @@ done:
 
 void hook_reply_release(struct hook_reply *reply)
 {
+    encoded_body_release(&reply->encoded);
     Py_CLEAR(reply->keep[0]);
     Py_CLEAR(reply->keep[1]);
     buffer_free(&reply->headers);

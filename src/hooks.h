@@ -15,6 +15,7 @@
 
 #include "buffer.h"
 #include "config.h"
+#include "default_codecs.h"
 #include "ipc.h"
 #include "pyerror.h"
 
@@ -25,9 +26,12 @@ struct hook_reply {
     int status;
     const char *field[3];            /* response: content type, headers, body; error: name, message, trace */
     size_t length[3];
+    const char *tail;                /* more body after field[2] (an NPY payload), or NULL */
+    size_t tail_length;
     PyObject *keep[2];               /* owned references backing the fields */
     struct buffer headers;           /* owned: "name\0value\0" pairs */
     struct py_failure failure;       /* owned: an error's strings */
+    struct encoded_body encoded;     /* owned: a body the C encoders made */
 };
 
 /* Imports the user module, resolves its hooks and calls model_fn once.

@@ -93,8 +93,9 @@ static void http_reply_complete(struct evhttp_request *request, void *arg)
         server->replies_in_flight--;
 }
 
-static void http_finish(struct http_server *server, struct evhttp_request *request, int status)
+static size_t http_finish(struct http_server *server, struct evhttp_request *request, int status)
 {
+    size_t length = evbuffer_get_length(evhttp_request_get_output_buffer(request));
     /* A request whose client went away has no connection; evhttp frees it
      * on send without calling the completion callback, so do not count it. */
     if (evhttp_request_get_connection(request) != NULL) {
@@ -102,19 +103,20 @@ static void http_finish(struct http_server *server, struct evhttp_request *reque
         evhttp_request_set_on_complete_cb(request, http_reply_complete, server);
     }
     evhttp_send_reply(request, status, http_reason(status), NULL);
+    return length;
 }
 
-void http_send_reply(struct http_server *server, struct evhttp_request *request, int status,
-                     const char *content_type)
+size_t http_send_reply(struct http_server *server, struct evhttp_request *request, int status,
+                       const char *content_type)
 {
     struct evkeyvalq *headers = evhttp_request_get_output_headers(request);
     if (content_type != NULL && evhttp_find_header(headers, "Content-Type") == NULL)
         evhttp_add_header(headers, "Content-Type", content_type);
-    http_finish(server, request, status);
+    return http_finish(server, request, status);
 }
 
-void http_send_error(struct http_server *server, struct evhttp_request *request, int status,
-                     const char *name, const char *message, const char *trace, const char *allow)
+size_t http_send_error(struct http_server *server, struct evhttp_request *request, int status,
+                       const char *name, const char *message, const char *trace, const char *allow)
 {
     struct evkeyvalq *headers = evhttp_request_get_output_headers(request);
     struct evbuffer *output = evhttp_request_get_output_buffer(request);
@@ -132,7 +134,7 @@ void http_send_error(struct http_server *server, struct evhttp_request *request,
     free(body);
     if (status >= 500)
         log_write(LOG_DEBUG, "%d %s: %s", status, name, message);
-    http_finish(server, request, status);
+    return http_finish(server, request, status);
 }
 
 static void http_send_code(struct http_server *server, struct evhttp_request *request,

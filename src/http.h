@@ -30,13 +30,15 @@ void http_server_stop_accepting(struct http_server *server);
 /* Replies handed to evhttp but not yet fully written. */
 size_t http_server_replies_in_flight(const struct http_server *server);
 
-/* Sends the contract's JSON error body with the status for `code`.
+/* Both senders return the number of body bytes sent, for the access log. */
+
+/* Sends the contract's JSON error body with the given status.
  * trace may be NULL; it is included only with HOOKHOST_ERROR_TRACEBACKS=1.
  * allow, when not NULL, becomes the Allow header. */
-void http_send_error(struct http_server *server, struct evhttp_request *request, int status,
-                     const char *name, const char *message, const char *trace, const char *allow);
+size_t http_send_error(struct http_server *server, struct evhttp_request *request, int status,
+                       const char *name, const char *message, const char *trace, const char *allow);
 /* Sends status with the body already placed in the request's output buffer. */
-void http_send_reply(struct http_server *server, struct evhttp_request *request, int status,
-                     const char *content_type);
+size_t http_send_reply(struct http_server *server, struct evhttp_request *request, int status,
+                       const char *content_type);
 
 #endif

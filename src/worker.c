@@ -55,8 +55,10 @@ static int write_full(int fd, const void *data, size_t length)
     return 0;
 }
 
+/* Writes a frame whose last field may continue past fields[2] in tail (an
+ * NPY payload sent from the array's own memory). */
 static int worker_send(int fd, enum ipc_kind kind, uint32_t status, const char *const *fields,
-                       const size_t *lengths, uint32_t count)
+                       const size_t *lengths, uint32_t count, const char *tail, size_t tail_length)
 {
     unsigned char prefix[IPC_PREFIX_MAX];
     uint64_t lengths64[IPC_MAX_FIELDS] = { 0 };
@@ -64,12 +66,16 @@ static int worker_send(int fd, enum ipc_kind kind, uint32_t status, const char *
 
     for (uint32_t i = 0; i < count; i++)
         lengths64[i] = lengths[i];
+    if (count > 0)
+        lengths64[count - 1] += tail_length;
     prefix_length = ipc_prefix_write(prefix, kind, status, lengths64, count);
     if (write_full(fd, prefix, prefix_length) != 0)
         return -1;
     for (uint32_t i = 0; i < count; i++)
         if (lengths[i] > 0 && write_full(fd, fields[i], lengths[i]) != 0)
             return -1;
+    if (tail_length > 0 && write_full(fd, tail, tail_length) != 0)
+        return -1;
     return 0;
 }
 
@@ -77,7 +83,7 @@ static int worker_send_failure(int fd, const struct py_failure *failure, bool fa
 {
     const char *fields[3] = { failure->name, failure->message, failure->trace };
     size_t lengths[3] = { strlen(failure->name), strlen(failure->message), strlen(failure->trace) };
-    return worker_send(fd, IPC_LOAD_FAILED, fatal ? 1 : 0, fields, lengths, 3);
+    return worker_send(fd, IPC_LOAD_FAILED, fatal ? 1 : 0, fields, lengths, 3, NULL, 0);
 }
 
 /* Reads one request and answers it.  Returns 0 to go on, -1 when the
@@ -121,7 +127,8 @@ static int worker_serve_one(int fd, struct hooks *hooks, char *header_fields)
     hooks_invoke(hooks, header_fields, content_type_length, header_fields + content_type_length, accept_length,
                  body, &reply);
     Py_DECREF(body);
-    rc = worker_send(fd, reply.kind, (uint32_t)reply.status, reply.field, reply.length, 3);
+    rc = worker_send(fd, reply.kind, (uint32_t)reply.status, reply.field, reply.length, 3, reply.tail,
+                     reply.tail_length);
     hook_reply_release(&reply);
     return rc;
 }
@@ -163,7 +170,7 @@ int worker_main(const struct config *config, int index)
     parameters = hooks_execution_parameters(hooks, &parameters_length);
     header_fields = malloc(2 * WORKER_HEADER_FIELD_MAX);
     if (header_fields == NULL ||
-        worker_send(WORKER_CHANNEL_FD, IPC_READY, 0, &parameters, &parameters_length, 1) != 0) {
+        worker_send(WORKER_CHANNEL_FD, IPC_READY, 0, &parameters, &parameters_length, 1, NULL, 0) != 0) {
         status = WORKER_EXIT_CHANNEL;
     } else {
         while (worker_serve_one(WORKER_CHANNEL_FD, hooks, header_fields) == 0)

@@ -12,7 +12,8 @@ from hookhost.errors import BadRequest, UnsupportedMediaType
 def reference(text):
     """The contract's definition, for comparison."""
     import json
-    return np.array(json.loads(text)).astype(np.float32)
+    with np.errstate(over="ignore"):
+        return np.array(json.loads(text)).astype(np.float32)
 
 
 def error(body, content_type="application/json"):
@@ -97,7 +98,8 @@ def test_empty():
     assert error("   ").startswith("the body is not valid JSON")
 
 
-@pytest.mark.parametrize("text", ["[[1, 2], [3]]", "[[1, 2], 3]", "[[1, [2]], [3, 4]]", "[" * 40 + "1" + "]" * 40])
+@pytest.mark.parametrize("text", ["[[1, 2], [3]]", "[[1, 2], 3]", "[[1, [2]], [3, 4]]",
+                                  "[" * 40 + "1" + "]" * 40])
 def test_ragged(text):
     message = error(text)
     assert message.startswith("the JSON body is not a rectangular array") and "ragged" in message
@@ -166,13 +168,15 @@ def test_jsonlines_errors():
     assert jsonlines_error(b'"1"') == "line 1: expected a JSON array of numbers, found a string"
     assert jsonlines_error(b"null") == "line 1: expected a JSON array of numbers, found null"
     assert jsonlines_error(b"true") == "line 1: expected a JSON array of numbers, found true or false"
-    assert jsonlines_error(b"[[1, 2]]") == "line 1: expected a flat JSON array of numbers, found nested arrays"
+    assert jsonlines_error(b"[[1, 2]]") == \
+        "line 1: expected a flat JSON array of numbers, found nested arrays"
     assert jsonlines_error(b"[1]\n[2]\n[3").startswith("line 3 is not valid JSON: ")
     assert jsonlines_error(b"[1] [2]").startswith("line 1 is not valid JSON: Extra data")
     assert jsonlines_error(b'[1, "x"]').startswith("line 1 holds a string that is not a number")
     assert jsonlines_error(b'[1, {}]').startswith("line 1 holds a value that is neither a number")
     assert jsonlines_error(b"[[1], [2, 3]]").startswith("line 1 is not a rectangular array")
-    assert jsonlines_error(b"[1, 2]\r[3, 4]").startswith("line 1 is not valid JSON")   # CR alone is not a break
+    # a CR alone is not a line break
+    assert jsonlines_error(b"[1, 2]\r[3, 4]").startswith("line 1 is not valid JSON")
     assert jsonlines_error(b"") == "the request body is empty; expected JSON Lines"
     assert jsonlines_error(b"\n \n\r\n") == "the JSON Lines body holds no rows (only blank lines)"
     assert jsonlines_error(b"[" * 100000) == "line 1: JSON nested too deeply"

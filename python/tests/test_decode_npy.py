@@ -73,7 +73,8 @@ def test_format_versions(version):
 
 
 def test_special_values_bit_exact():
-    array = np.array([np.nan, -np.nan, np.inf, -np.inf, -0.0, 1e-45, np.finfo(np.float32).max], dtype=np.float32)
+    array = np.array([np.nan, -np.nan, np.inf, -np.inf, -0.0, 1e-45, np.finfo(np.float32).max],
+                     dtype=np.float32)
     result = decode_npy(npy_bytes(array))
     assert result.tobytes() == array.tobytes()
 
@@ -91,7 +92,8 @@ def test_result_is_writable():
 
 
 def test_str_body_is_encoded():
-    assert decode_npy(npy_bytes(np.arange(3, dtype=np.uint8)).decode("utf-8", "surrogateescape")).tolist() == [0, 1, 2]
+    text = npy_bytes(np.arange(3, dtype=np.uint8)).decode("utf-8", "surrogateescape")
+    assert decode_npy(text).tolist() == [0, 1, 2]
 
 
 def test_truncated_data():

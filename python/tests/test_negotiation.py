@@ -32,7 +32,8 @@ def test_constants():
         NPY: "application/x-npy", JSONLINES: "application/jsonlines"}
 
 
-@pytest.mark.parametrize("header", [None, "", "  ", "\t", "*/*", " */* ", ",", " , ,", "*/*,", ", */* ,", b"*/*"])
+@pytest.mark.parametrize("header", [None, "", "  ", "\t", "*/*", " */* ", ",", " , ,", "*/*,", ", */* ,",
+                                    b"*/*"])
 def test_empty_or_any_header_gives_default(header):
     assert negotiate(header) == JSON
     assert negotiate(header, default=CSV) == CSV

@@ -8,6 +8,8 @@ import time
 import numpy
 import pytest
 
+import threading
+
 from conftest import assert_error_reply, read_raw_response, wait_until
 
 
@@ -228,3 +230,73 @@ def test_request_over_timeout_is_504_and_the_next_is_served(server_factory):
     after = plain(server, "ok", timeout=30)
     assert after.status == 200, after
     wait_until(lambda: server.proc.poll() is None, 1, "server alive")
+
+
+class Background:
+    """One text/plain request on a thread."""
+
+    def __init__(self, server, command, timeout=30):
+        self.reply = self.error = None
+        self.thread = threading.Thread(target=self._run, args=(server, command, timeout), daemon=True)
+        self.thread.start()
+
+    def _run(self, server, command, timeout):
+        try:
+            self.reply = plain(server, command, timeout=timeout)
+        except Exception as error:
+            self.error = error
+
+    def join(self, timeout=30):
+        self.thread.join(timeout)
+        assert not self.thread.is_alive(), "request still running after %.0f s" % timeout
+        assert self.error is None, repr(self.error)
+        return self.reply
+
+
+def busy(server, token, since):
+    server.wait_log(r"\[worker-\d+ \d+\] .*slow-start %s" % token, since=since, timeout=10)
+
+
+def test_crash_costs_only_its_request_queued_one_is_served(server_factory):
+    server = server_factory(script_file="slow_predict.py", workers=1)
+    mark = server.mark()
+    doomed = Background(server, "sleep_exit:0.8:crash")
+    busy(server, "crash", mark)
+    queued = Background(server, "ok")
+    assert_error_reply(doomed.join(), 500)
+    reply = queued.join()
+    assert reply.status == 200, reply
+    assert reply.text.startswith("ok ")
+
+
+@pytest.mark.slow
+def test_timeout_costs_only_its_request_other_worker_unaffected(server_factory):
+    """2 workers: one request times out on one worker while another runs on the other worker.
+    (A request queued behind the timed-out one is not tested: its deadline counts from arrival.)"""
+    server = server_factory(script_file="slow_predict.py", workers=2, timeout=1)
+    mark = server.mark()
+    doomed = Background(server, "sleep:8:late")
+    busy(server, "late", mark)
+    other = Background(server, "sleep:0.5:other")
+    busy(server, "other", mark)
+    assert_error_reply(doomed.join(), 504)
+    reply = other.join()
+    assert reply.status == 200, reply
+    assert reply.text.startswith("slept other ")
+    assert plain(server, "ok", timeout=20).status == 200
+
+
+def test_full_queue_is_503(server_factory):
+    """HOOKHOST_QUEUE_MAX=1 (hookhost's own variable): one request running, one waiting, the next gets 503."""
+    server = server_factory(script_file="slow_predict.py", workers=1, env={"HOOKHOST_QUEUE_MAX": "1"})
+    mark = server.mark()
+    running = Background(server, "sleep:1.5:full")
+    busy(server, "full", mark)
+    waiting = Background(server, "ok")
+    time.sleep(0.2)
+    started = time.monotonic()
+    reply = plain(server, "ok", timeout=10)
+    assert_error_reply(reply, 503)
+    assert time.monotonic() - started < 1.0, "503 for a full queue must come at once"
+    assert running.join().status == 200
+    assert waiting.join().status == 200

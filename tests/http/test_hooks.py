@@ -369,6 +369,16 @@ def test_default_predict_fn_unwraps_variables_in_a_tuple(fake_chainer_server):
     assert json.loads(reply.body) == [[0.0, 0.0, 5.0], [0.0, 0.0, 10.0]]
 
 
+def test_default_predict_fn_unwraps_variable_by_duck_typing_without_chainer(server_factory):
+    server = server_factory(script_file="duck_variable.py")
+    reply = server.invoke(b"[1, 5]", accept="application/json")
+    assert reply.status == 200, reply
+    assert reply.body == b"[2.0, 6.0]"
+    reply = server.invoke(b"[2, 3]", accept="application/json")
+    assert reply.status == 200, reply
+    assert reply.body == b"[[20.0, 30.0], [200.0, 300.0]]"
+
+
 # ----------------------------------------------------------------------------- default codecs through the chain
 
 WEIGHTS = mlp_weights()
