@@ -213,6 +213,26 @@ static inline void close_list(struct json_scan *scan, int level, size_t length)
     }
 }
 
+/* An integer magnitude rounded once to float32 (to nearest, ties to even),
+ * as numpy's int64 and uint64 casts do.  Done in integers because a cast
+ * that goes through double first (as valgrind's emulation does) would round
+ * twice. */
+static float magnitude_to_float(uint64_t magnitude)
+{
+    uint64_t kept, rest, half;
+    int shift;
+
+    if (magnitude < ((uint64_t)1 << 24))
+        return (float)(uint32_t)magnitude;
+    shift = 40 - __builtin_clzll(magnitude);  /* keeps the top 24 bits */
+    kept = magnitude >> shift;
+    rest = magnitude & (((uint64_t)1 << shift) - 1);
+    half = (uint64_t)1 << (shift - 1);
+    if (rest > half || (rest == half && (kept & 1)))
+        kept++;
+    return ldexpf((float)kept, shift);
+}
+
 /*
  * Numbers.  Python's json matches (-?(?:0|[1-9]\d*))(\.\d+)?([eE][-+]?\d+)?
  * and calls float() on it when a fraction or exponent is present, int()
@@ -290,17 +310,10 @@ static const char *scan_number(struct json_scan *scan, const char *p, const char
     }
     if (magnitude > ((uint64_t)1 << 53))
         scan->seen |= SEEN_WIDE_INT;
-    if (negative) {
-        int64_t signed_value = magnitude == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)magnitude;
-        scan->seen |= SEEN_INT64;
-        *value = scan->ints_via_double ? (float)(double)signed_value : (float)signed_value;
-    } else if (magnitude <= (uint64_t)INT64_MAX) {
-        scan->seen |= SEEN_INT64;
-        *value = scan->ints_via_double ? (float)(double)(int64_t)magnitude : (float)(int64_t)magnitude;
-    } else {
-        scan->seen |= SEEN_UINT64;
-        *value = scan->ints_via_double ? (float)(double)magnitude : (float)magnitude;
-    }
+    scan->seen |= negative || magnitude <= (uint64_t)INT64_MAX ? SEEN_INT64 : SEEN_UINT64;
+    *value = scan->ints_via_double ? (float)(double)magnitude : magnitude_to_float(magnitude);
+    if (negative && magnitude != 0)  /* int("-0") is 0, not -0.0 */
+        *value = -*value;
     return p;
 }
 

@@ -27,7 +27,7 @@ bool default_codecs_init(void)
     return ndarray_init(&err) == OK;
 }
 
-PyObject *default_decode(const struct config *config, enum media_type media, PyObject *body, struct error *err)
+PyObject *default_decode(enum media_type media, PyObject *body, struct error *err)
 {
     const char *data = PyBytes_AS_STRING(body);           /* borrowed from body */
     size_t length = (size_t)PyBytes_GET_SIZE(body);
@@ -35,7 +35,6 @@ PyObject *default_decode(const struct config *config, enum media_type media, PyO
     float *values = NULL;
     enum error_code rc;
     PyObject *array;
-    (void)config;
 
     error_clear(err);
     switch (media) {
@@ -81,34 +80,25 @@ PyObject *default_decode(const struct config *config, enum media_type media, PyO
     return array;
 }
 
-enum error_code default_encode(const struct config *config, PyObject *prediction, PyObject *accept,
-                               struct encoded_body *out, struct error *err)
+enum error_code default_encode_as(enum media_type media, PyObject *prediction, struct encoded_body *out,
+                                  struct error *err)
 {
-    const char *accept_text = PyUnicode_AsUTF8(accept);    /* borrowed from accept */
     struct array_desc desc;
     const void *data = NULL;
     PyObject *holder = NULL;
-    enum media_type chosen;
     enum error_code rc;
     size_t count, bytes;
 
     memset(out, 0, sizeof *out);
     buffer_init(&out->head, DEFAULT_CODECS_OUTPUT_MAX);
     error_clear(err);
-    if (accept_text == NULL) {
-        PyErr_Clear();
-        return error_set(err, ERR_DECLINED, "accept is not text");
-    }
-    rc = accept_negotiate_default(accept_text, config->default_accept, &chosen, err);
-    if (rc != OK)
-        return rc;
     if (ndarray_describe(prediction, &desc, &data, &holder, err) != OK || !array_desc_count(&desc, &count, &bytes)) {
         Py_XDECREF(holder);
         PyErr_Clear();
         return error_set(err, ERR_DECLINED, "the prediction is not a numeric array");
     }
-    out->media = chosen;
-    switch (chosen) {
+    out->media = media;
+    switch (media) {
     case MEDIA_JSON:
         rc = json_encode(&desc, data, &out->head, err);
         break;
@@ -138,6 +128,25 @@ enum error_code default_encode(const struct config *config, PyObject *prediction
         encoded_body_release(out);
     }
     return rc;
+}
+
+enum error_code default_encode(const char *default_accept, PyObject *prediction, PyObject *accept,
+                               struct encoded_body *out, struct error *err)
+{
+    const char *accept_text = PyUnicode_AsUTF8(accept);    /* borrowed from accept */
+    enum media_type chosen;
+    enum error_code rc;
+
+    memset(out, 0, sizeof *out);
+    error_clear(err);
+    if (accept_text == NULL) {
+        PyErr_Clear();
+        return error_set(err, ERR_DECLINED, "accept is not text");
+    }
+    rc = accept_negotiate_default(accept_text, default_accept, &chosen, err);
+    if (rc != OK)
+        return rc;
+    return default_encode_as(chosen, prediction, out, err);
 }
 
 void encoded_body_release(struct encoded_body *body)

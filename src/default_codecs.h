@@ -12,9 +12,9 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdbool.h>
 
 #include "buffer.h"
-#include "config.h"
 #include "error.h"
 #include "negotiate.h"
 
@@ -35,12 +35,18 @@ bool default_codecs_init(void);
 /* Decodes a request body (a bytes object, borrowed) of the given media type.
  * Returns a new reference to the array; or NULL with err->code ERR_DECLINED
  * (run the Python default) or the error to answer (400) with its message. */
-PyObject *default_decode(const struct config *config, enum media_type media, PyObject *body, struct error *err);
+PyObject *default_decode(enum media_type media, PyObject *body, struct error *err);
 
-/* Negotiates accept (the value the script would see) and encodes prediction.
- * OK with *out filled (release with encoded_body_release); ERR_DECLINED to
- * run the Python default; or the error to answer (406) with its message. */
-enum error_code default_encode(const struct config *config, PyObject *prediction, PyObject *accept,
+/* Encodes prediction as the given media type.  OK with *out filled (release
+ * with encoded_body_release); ERR_DECLINED to run the Python default; or the
+ * error to answer (406 for CSV of 3-D and up) with its message. */
+enum error_code default_encode_as(enum media_type media, PyObject *prediction, struct encoded_body *out,
+                                  struct error *err);
+
+/* The default output_fn: negotiates accept (the value the script would
+ * see) against default_accept, then default_encode_as.  A 406 from
+ * negotiation comes first, whatever the prediction is. */
+enum error_code default_encode(const char *default_accept, PyObject *prediction, PyObject *accept,
                                struct encoded_body *out, struct error *err);
 void encoded_body_release(struct encoded_body *body);
 

@@ -418,7 +418,7 @@ static PyObject *hooks_input(struct hooks *hooks, enum media_type media, PyObjec
 
     if (hooks->input_fn == NULL && hooks->fastpath && media != MEDIA_NONE) {
         struct error err;
-        data = default_decode(hooks->config, media, body, &err);
+        data = default_decode(media, body, &err);
         if (data != NULL)
             return data;
         if (err.code != ERR_DECLINED) {
@@ -445,7 +445,7 @@ static int hooks_output(struct hooks *hooks, PyObject *prediction, PyObject *acc
 
     if (hooks->output_fn == NULL && hooks->fastpath) {
         struct error err;
-        enum error_code code = default_encode(hooks->config, prediction, accept, &reply->encoded, &err);
+        enum error_code code = default_encode(hooks->config->default_accept, prediction, accept, &reply->encoded, &err);
         if (code == OK) {
             reply_from_encoded(reply);
             return 0;

@@ -282,6 +282,8 @@ enum http_parse_status http_parser_feed(struct http_parser *parser, const char *
         return HTTP_PARSE_DONE;
     if (parser->state == HEAD_ERROR)
         return HTTP_PARSE_ERROR;
+    if (limit < parser->search_from)
+        return HTTP_PARSE_NEED_MORE; /* shorter than before: a caller bug, but never a crash */
     while (parser->search_from < limit) {
         const char *lf = memchr(data + parser->search_from, '\n', limit - parser->search_from);
         size_t start = parser->line_start, end, content_end;

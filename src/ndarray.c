@@ -116,16 +116,10 @@ static PyArray_Descr *dtype_for(const struct array_desc *desc)
     return swapped;
 }
 
-/* desc's shape as NumPy dimensions and strides, and its byte count; false
- * with an exception set when NumPy could not hold it.  The strides are
- * spelled out because NumPy gives a new empty array zero strides while
- * numpy.load's reshape treats empty axes as length 1: (0, 3) float32 has
- * strides (12, 4), and ours must equal numpy.load's. */
-static bool shape_for(const struct array_desc *desc, npy_intp *dims, npy_intp *strides,
-                      size_t *bytes)
+/* desc's shape as NumPy dimensions and its byte count; false with an
+ * exception set when NumPy could not hold it. */
+static bool shape_for(const struct array_desc *desc, npy_intp *dims, size_t *bytes)
 {
-    npy_intp stride = (npy_intp)desc->itemsize;
-
     size_t count;
 
     if (desc->ndim < 0 || desc->ndim > NPY_MAXDIMS || !array_desc_count(desc, &count, bytes)) {
@@ -139,44 +133,84 @@ static bool shape_for(const struct array_desc *desc, npy_intp *dims, npy_intp *s
         }
         dims[i] = (npy_intp)desc->shape[i];
     }
-    /* no overflow: the nonzero dimensions' product times itemsize fits */
-    for (int j = 0; j < desc->ndim; j++) {
-        int i = desc->fortran_order ? j : desc->ndim - 1 - j;
-        strides[i] = stride;
-        if (dims[i] > 1)
-            stride *= dims[i];
-    }
     return true;
+}
+
+/* An empty array made the way numpy.load makes it: a flat array of no
+ * elements whose shape attribute is set (then transposed for Fortran
+ * order).  NumPy gives arrays it creates empty zero strides, numpy.load's
+ * have the reshape's, e.g. (12, 4) for (0, 3) float32; ours must be equal.
+ * Steals dtype; a new reference, or NULL with an exception set. */
+static PyObject *empty_array(const struct array_desc *desc, const npy_intp *dims,
+                             PyArray_Descr *dtype)
+{
+    npy_intp none = 0;
+    PyObject *flat, *shape, *result;
+
+    flat = PyArray_NewFromDescr(&PyArray_Type, dtype, 1, &none, NULL, NULL, 0, NULL); /* new */
+    if (flat == NULL)
+        return NULL;
+    shape = PyTuple_New(desc->ndim); /* new reference */
+    if (shape == NULL) {
+        Py_DECREF(flat);
+        return NULL;
+    }
+    for (int i = 0; i < desc->ndim; i++) {
+        int axis = desc->fortran_order ? desc->ndim - 1 - i : i;
+        PyObject *dim = PyLong_FromSsize_t(dims[axis]); /* new reference */
+        if (dim == NULL) {
+            Py_DECREF(shape);
+            Py_DECREF(flat);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(shape, i, dim); /* steals dim */
+    }
+    if (PyObject_SetAttrString(flat, "shape", shape) < 0) {
+        Py_DECREF(shape);
+        Py_DECREF(flat);
+        return NULL;
+    }
+    Py_DECREF(shape);
+    if (!desc->fortran_order)
+        return flat;
+    result = PyArray_Transpose((PyArrayObject *)flat, NULL); /* new reference, a view */
+    Py_DECREF(flat);
+    return result;
 }
 
 PyObject *ndarray_from_buffer(const struct array_desc *desc, void *data, PyObject *owner)
 {
-    npy_intp dims[NPY_MAXDIMS], strides[NPY_MAXDIMS];
+    npy_intp dims[NPY_MAXDIMS];
     size_t bytes;
     PyArray_Descr *dtype;
     PyObject *array;
+    /* with data == NULL any nonzero flag means Fortran order; with data it
+     * selects Fortran strides */
+    int order = desc->fortran_order ? NPY_ARRAY_F_CONTIGUOUS : 0;
 
-    if (!shape_for(desc, dims, strides, &bytes))
+    if (!shape_for(desc, dims, &bytes))
         return NULL;
     dtype = dtype_for(desc);
     if (dtype == NULL)
         return NULL;
-    if (bytes == 0 || data == NULL || (uintptr_t)data % (uintptr_t)dtype->alignment != 0) {
-        if (bytes != 0 && data == NULL) {
-            Py_DECREF(dtype);
-            PyErr_SetString(PyExc_ValueError, "no data for a non-empty array");
-            return NULL;
-        }
+    if (bytes == 0)
+        return empty_array(desc, dims, dtype);
+    if (data == NULL) {
+        Py_DECREF(dtype);
+        PyErr_SetString(PyExc_ValueError, "no data for a non-empty array");
+        return NULL;
+    }
+    if ((uintptr_t)data % (uintptr_t)dtype->alignment != 0) {
         /* Steals dtype; returns a new reference owning fresh memory. */
-        array = PyArray_NewFromDescr(&PyArray_Type, dtype, desc->ndim, dims, strides, NULL, 0,
+        array = PyArray_NewFromDescr(&PyArray_Type, dtype, desc->ndim, dims, NULL, NULL, order,
                                      NULL);
-        if (array != NULL && bytes != 0)
+        if (array != NULL)
             memcpy(PyArray_DATA((PyArrayObject *)array), data, bytes);
         return array;
     }
     /* Steals dtype; returns a new reference viewing data. */
-    array = PyArray_NewFromDescr(&PyArray_Type, dtype, desc->ndim, dims, strides, data,
-                                 NPY_ARRAY_WRITEABLE, NULL);
+    array = PyArray_NewFromDescr(&PyArray_Type, dtype, desc->ndim, dims, NULL, data,
+                                 order | NPY_ARRAY_WRITEABLE, NULL);
     if (array == NULL)
         return NULL;
     Py_INCREF(owner);
