@@ -75,8 +75,7 @@ struct json_scan {
     size_t capacity;
     const char *document;           /* start of the current JSON text */
     const char *document_end;
-    char where[40];                 /* "the body" or "line N": what json.loads read */
-    char subject[40];               /* "the JSON body" or "line N": what numpy converted */
+    size_t line;                    /* the JSON Lines line, or 0 for a JSON body */
     int ndim;                       /* -1 until a scalar or an empty list fixes it */
     int levels_used;                /* shape entries set, to reset */
     size_t shape[ARRAY_MAX_DIMS];   /* SIZE_MAX until the first list of that level closes */
@@ -141,11 +140,22 @@ static const char *next_character(const char *p, const char *end)
     return p;
 }
 
+/* How decoders.py names what it read ("the body", "line 3") and what numpy
+ * converted ("the JSON body", "line 3"). */
+static const char *subject(const struct json_scan *scan, bool converted, char *name, size_t size)
+{
+    if (scan->line == 0)
+        return converted ? "the JSON body" : "the body";
+    snprintf(name, size, "line %zu", scan->line);
+    return name;
+}
+
 /* A JSONDecodeError, worded as decoders.py words it: "<where> is not valid
  * JSON: msg: line L column C (char N)", N counting characters, not bytes. */
 static enum error_code syntax_error(struct json_scan *scan, const char *at, const char *message)
 {
     size_t line = 1, column = 1, character = 0;
+    char name[32];
     for (const char *p = scan->document; p < at; p = next_character(p, at)) {
         character++;
         column++;
@@ -155,7 +165,7 @@ static enum error_code syntax_error(struct json_scan *scan, const char *at, cons
         }
     }
     return error_set(scan->err, ERR_BAD_INPUT, "%s is not valid JSON: %s: line %zu column %zu (char %zu)",
-                     scan->where, message, line, column, character);
+                     subject(scan, false, name, sizeof name), message, line, column, character);
 }
 
 static enum error_code declined(struct json_scan *scan, const char *why)
@@ -850,13 +860,13 @@ static enum error_code check_values(struct json_scan *scan)
 {
     enum { NONE, OBJECT, STRING, BOOL } which = NONE;
     size_t first = NO_INDEX;
-    char detail[360];
+    char detail[360], name[32];
 
     if (scan->ragged) {
         ragged_message(scan, detail, sizeof detail);
         return error_set(scan->err, ERR_BAD_INPUT, "%s is not a rectangular array: nested lists differ in "
                          "length or depth (ragged), or nest too deeply (%s)",
-                         scan->subject, detail);
+                         subject(scan, true, name, sizeof name), detail);
     }
     if (scan->object_index != NO_INDEX) {
         first = scan->object_index;
@@ -877,7 +887,7 @@ static enum error_code check_values(struct json_scan *scan)
     case OBJECT:
         return error_set(scan->err, ERR_BAD_INPUT, "%s holds a value that is neither a number nor a numeric "
                          "string, such as a JSON object (float() argument must be a string or a real "
-                         "number, not 'dict')", scan->subject);
+                         "number, not 'dict')", subject(scan, true, name, sizeof name));
     case STRING:
         python_repr(scan->bad_string, scan->bad_string_length, detail, sizeof detail);
         break;
@@ -888,7 +898,7 @@ static enum error_code check_values(struct json_scan *scan)
         return OK;
     }
     return error_set(scan->err, ERR_BAD_INPUT, "%s holds a string that is not a number (could not convert "
-                     "string to float: %s)", scan->subject, detail);
+                     "string to float: %s)", subject(scan, true, name, sizeof name), detail);
 }
 
 /* The dtype numpy.array picks goes through double before float32: all but
@@ -981,8 +991,6 @@ enum error_code json_decode_float32(const char *text, size_t length, struct arra
     scan_init(&scan, err);
     scan.document = text;
     scan.document_end = text + length;
-    strcpy(scan.where, "the body");
-    strcpy(scan.subject, "the JSON body");
     if ((rc = convert_document(&scan, false, NULL)) != OK) {
         free(scan.values);
         return rc;
@@ -1037,8 +1045,7 @@ enum error_code jsonlines_decode_float32(const char *text, size_t length, struct
             p++;
         if (p == line_end)
             continue;
-        snprintf(scan.where, sizeof scan.where, "line %zu", number + 1);
-        memcpy(scan.subject, scan.where, sizeof scan.where);
+        scan.line = number + 1;
         if ((rc = convert_document(&scan, true, &not_a_list)) != OK)
             break;
         if (not_a_list)

@@ -384,9 +384,9 @@ static enum outcome unexpected(struct parser *p, const struct token *token, cons
     return INVALID;
 }
 
-static enum outcome invalid(struct parser *p, const char *format, size_t offset)
+static enum outcome invalid(struct parser *p, const char *what, size_t offset)
 {
-    error_set(p->err, ERR_BAD_INPUT, format, offset);
+    error_set(p->err, ERR_BAD_INPUT, "NPY header %s (offset %zu)", what, offset);
     return INVALID;
 }
 
@@ -551,8 +551,7 @@ static enum outcome parse_brace(struct parser *p, int depth, struct value *out,
         out->kind = VALUE_SET;
     for (;;) {
         if (!key.hashable)
-            return invalid(p, "NPY header: unhashable dict key or set element before offset %zu",
-                           p->position);
+            return invalid(p, "has an unhashable dict key or set element", p->position);
         if (is_dict) {
             next_token(p, &token);
             if (token.kind != TOKEN_COLON)
@@ -567,7 +566,8 @@ static enum outcome parse_brace(struct parser *p, int depth, struct value *out,
         if (token.kind == TOKEN_CLOSE_BRACE)
             return PARSED;
         if (token.kind != TOKEN_COMMA)
-            return unexpected(p, &token, is_dict ? "',' or '}' in the dict" : "',' or '}' in the set");
+            return unexpected(p, &token,
+                              is_dict ? "',' or '}' in the dict" : "',' or '}' in the set");
         if (peek_token(p)->kind == TOKEN_CLOSE_BRACE) {
             next_token(p, &token);
             return PARSED;
@@ -616,8 +616,7 @@ static enum outcome parse_value(struct parser *p, int depth, struct value *out,
         if (rc != PARSED)
             return rc;
         if (out->kind != VALUE_INT || out->signed_number)
-            return invalid(p, "NPY header: a sign at offset %zu applies to something not a number",
-                           sign_offset);
+            return invalid(p, "applies a sign to something not a number", sign_offset);
         out->signed_number = true;
         if (token.kind == TOKEN_MINUS && out->magnitude != 0) {
             out->negative = true;
@@ -736,8 +735,8 @@ static enum outcome check_trailer(struct parser *p)
                   "NPY header: unusual blank text after the dict is left to numpy");
         return DECLINED;
     }
-    return invalid(p, "NPY header is not a valid Python literal: unexpected text after the "
-                      "dict at offset %zu", p->position);
+    return invalid(p, "is not a valid Python literal: unexpected text after the dict",
+                   p->position);
 }
 
 static enum error_code parse_header(const char *text, size_t length, bool drop_long_suffix,
@@ -753,7 +752,8 @@ static enum error_code parse_header(const char *text, size_t length, bool drop_l
     memset(fields, 0, sizeof *fields);
     /* literal_eval strips leading spaces and tabs; after a line break
      * Python may see an indent, so leading newlines are declined. */
-    while (parser.position < length && (text[parser.position] == ' ' || text[parser.position] == '\t'))
+    while (parser.position < length &&
+           (text[parser.position] == ' ' || text[parser.position] == '\t'))
         parser.position++;
     if (parser.position < length && text[parser.position] == '\n') {
         error_set(err, ERR_DECLINED, "NPY header: a leading line break is left to numpy");
@@ -762,11 +762,8 @@ static enum error_code parse_header(const char *text, size_t length, bool drop_l
     rc = parse_value(&parser, 0, &top, fields);
     if (rc == DECLINED)
         return ERR_DECLINED;
-    if (rc == INVALID) {
-        /* The syntax error stands whatever follows, except that Python
-         * would report a later foreign token no differently: an error. */
-        return ERR_BAD_INPUT;
-    }
+    if (rc == INVALID)
+        return ERR_BAD_INPUT; /* nothing after an error can make Python accept it */
     trailer = check_trailer(&parser);
     if (trailer == DECLINED)
         return ERR_DECLINED;
@@ -797,17 +794,21 @@ static enum error_code check_fields(const struct header_fields *fields, struct a
         return error_set(err, ERR_DECLINED,
                          "NPY descr is not a simple dtype string (structured or subarray dtype)");
     if (!descr_lookup(fields->descr.text, fields->descr.length, desc))
-        return error_set(err, ERR_DECLINED, "NPY descr '%.*s' is not a numeric dtype the fast "
-                         "path decodes", (int)(fields->descr.length > 40 ? 40 : fields->descr.length),
+        return error_set(err, ERR_DECLINED,
+                         "NPY descr '%.*s' is not a numeric dtype the fast path decodes",
+                         (int)(fields->descr.length > 40 ? 40 : fields->descr.length),
                          fields->descr.text);
     if (shape->any_huge)
-        return error_set(err, ERR_BAD_INPUT, "NPY header: a shape dimension does not fit in int64");
+        return error_set(err, ERR_BAD_INPUT,
+                         "NPY header: a shape dimension does not fit in int64");
     if (shape->any_bool)
-        return error_set(err, ERR_BAD_INPUT, "NPY header: a shape dimension is a bool, not an integer");
+        return error_set(err, ERR_BAD_INPUT,
+                         "NPY header: a shape dimension is a bool, not an integer");
     if (shape->any_negative)
         return error_set(err, ERR_BAD_INPUT, "NPY header: negative dimensions are not allowed");
     if (shape->count > ARRAY_MAX_DIMS)
-        return error_set(err, ERR_BAD_INPUT, "NPY header: %zu dimensions, numpy supports at most %d",
+        return error_set(err, ERR_BAD_INPUT,
+                         "NPY header: %zu dimensions, numpy supports at most %d",
                          shape->count, ARRAY_MAX_DIMS);
 
     /* NumPy refuses an array whose nonzero dimensions times the itemsize

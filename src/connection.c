@@ -836,6 +836,17 @@ size_t connection_server_replies_in_flight(const struct connection_server *serve
     return server->replies_in_flight;
 }
 
+size_t connection_server_requests_unanswered(const struct connection_server *server)
+{
+    const struct connection *connection;
+    size_t count = 0;
+    LIST_FOREACH(connection, &server->all, link) /* a walk: called by the drain's poll only */
+        if (connection->state == STATE_BODY || connection->state == STATE_HANDLER ||
+            (connection->state == STATE_HEAD && connection->request_started))
+            count++;
+    return count;
+}
+
 size_t connection_server_connections(const struct connection_server *server)
 {
     return server->connections;

@@ -63,6 +63,11 @@ void connection_server_stop_accepting(struct connection_server *server);
 /* Responses queued on a connection but not yet written to its socket. */
 size_t connection_server_replies_in_flight(const struct connection_server *server);
 
+/* Requests begun (a byte arrived) and not yet answered: being received or
+ * with the handler.  The drain is over when this and replies_in_flight are
+ * both 0 (a request still uploading is in neither dispatch nor the replies). */
+size_t connection_server_requests_unanswered(const struct connection_server *server);
+
 /* Open client connections (the ones counted against max_connections). */
 size_t connection_server_connections(const struct connection_server *server);
 

@@ -13,21 +13,20 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
 #include <time.h>
 
+#include "connection.h"
 #include "http.h"
 #include "log.h"
 #include "supervisor.h"
 
 struct invocation {
     struct dispatch *dispatch;
-    struct evhttp_request *request;
-    const char *content_type;          /* header values, owned by request */
+    struct http_exchange *exchange;
+    const char *content_type;          /* header values, owned by exchange */
     const char *accept;
     struct worker *worker;             /* set while a worker serves it */
     struct event *deadline;
@@ -80,7 +79,7 @@ static void invocation_unqueue(struct invocation *invocation)
 }
 
 /* The one exit of an invocation: logs the access line and frees it.  The
- * reply itself has been handed to evhttp just before. */
+ * reply itself has been handed to the connection layer just before. */
 static void invocation_finish(struct invocation *invocation, int status, size_t bytes_out)
 {
     struct dispatch *dispatch = invocation->dispatch;
@@ -100,14 +99,14 @@ static void invocation_finish(struct invocation *invocation, int status, size_t 
 static void invocation_fail(struct invocation *invocation, enum error_code code, const char *message)
 {
     int status = error_http_status(code);
-    size_t sent = http_send_error(invocation->dispatch->http, invocation->request, status, error_name(code),
+    size_t sent = http_send_error(invocation->dispatch->http, invocation->exchange, status, error_name(code),
                                   message, NULL, NULL);
     invocation_finish(invocation, status, sent);
 }
 
 static void invocation_send(struct invocation *invocation, struct worker *worker)
 {
-    struct evbuffer *body = evhttp_request_get_input_buffer(invocation->request);
+    struct evbuffer *body = http_exchange_body(invocation->exchange);
     struct evbuffer *channel = bufferevent_get_output(supervisor_channel(worker));
     const char *content_type = invocation->content_type ? invocation->content_type : "";
     const char *accept = invocation->accept ? invocation->accept : "";
@@ -155,7 +154,7 @@ static void invocation_deadline(evutil_socket_t fd, short what, void *arg)
         supervisor_kill(dispatch->supervisor, worker);
 }
 
-void dispatch_submit(struct dispatch *dispatch, struct evhttp_request *request,
+void dispatch_submit(struct dispatch *dispatch, struct http_exchange *exchange,
                      const char *content_type, const char *accept)
 {
     struct invocation *invocation = calloc(1, sizeof *invocation);
@@ -163,19 +162,19 @@ void dispatch_submit(struct dispatch *dispatch, struct evhttp_request *request,
     struct worker *worker;
 
     if (invocation == NULL) {
-        http_send_error(dispatch->http, request, 500, "MemoryError", "out of memory", NULL, NULL);
+        http_send_error(dispatch->http, exchange, 500, "MemoryError", "out of memory", NULL, NULL);
         return;
     }
     invocation->dispatch = dispatch;
-    invocation->request = request;
+    invocation->exchange = exchange;
     invocation->content_type = content_type;
     invocation->accept = accept;
-    invocation->bytes_in = evbuffer_get_length(evhttp_request_get_input_buffer(request));
+    invocation->bytes_in = evbuffer_get_length(http_exchange_body(exchange));
     clock_gettime(CLOCK_MONOTONIC, &invocation->started);
     invocation->deadline = evtimer_new(dispatch->base, invocation_deadline, invocation);
     if (invocation->deadline == NULL) {
         free(invocation);
-        http_send_error(dispatch->http, request, 500, "MemoryError", "out of memory", NULL, NULL);
+        http_send_error(dispatch->http, exchange, 500, "MemoryError", "out of memory", NULL, NULL);
         return;
     }
     dispatch->in_flight++;
@@ -214,9 +213,8 @@ void dispatch_worker_idle(struct dispatch *dispatch, struct worker *worker)
 static void dispatch_reply(struct dispatch *dispatch, struct invocation *invocation,
                            const struct ipc_prefix *prefix, struct evbuffer *input)
 {
-    struct evhttp_request *request = invocation->request;
-    struct evkeyvalq *headers = evhttp_request_get_output_headers(request);
-    struct evbuffer *output = evhttp_request_get_output_buffer(request);
+    struct http_exchange *exchange = invocation->exchange;
+    struct evbuffer *output = http_exchange_output(exchange);
     size_t lengths[3] = { (size_t)prefix->field_length[0], (size_t)prefix->field_length[1],
                           (size_t)prefix->field_length[2] };
     char *fields = NULL;
@@ -247,17 +245,17 @@ static void dispatch_reply(struct dispatch *dispatch, struct invocation *invocat
         }
         if (status < 400 || status > 599)
             status = 500;
-        sent = http_send_error(dispatch->http, request, status, fields, fields + lengths[0] + 1, trace, NULL);
+        sent = http_send_error(dispatch->http, exchange, status, fields, fields + lengths[0] + 1, trace, NULL);
         free(trace);
     } else {
         const char *name, *value;
         size_t cursor = 0;
         while (ipc_headers_next(fields + lengths[0] + 1, lengths[1], &cursor, &name, &value))
-            evhttp_add_header(headers, name, value);
+            http_exchange_add_header(exchange, name, value);
         evbuffer_remove_buffer(input, output, lengths[2]);
         if (status < 100 || status > 599)
             status = 500;
-        sent = http_send_reply(dispatch->http, request, status, lengths[0] ? fields : NULL);
+        sent = http_send_reply(dispatch->http, exchange, status, lengths[0] ? fields : NULL);
     }
     free(fields);
     invocation_finish(invocation, status, sent);

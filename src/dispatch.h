@@ -18,7 +18,7 @@
 #include "ipc.h"
 
 struct event_base;
-struct evhttp_request;
+struct http_exchange;
 struct evbuffer;
 struct supervisor;
 struct worker;
@@ -30,7 +30,7 @@ void dispatch_free(struct dispatch *dispatch);
 
 /* Takes an /invocations request whose body has been read.  content_type and
  * accept are the header values to pass on (NULL when absent). */
-void dispatch_submit(struct dispatch *dispatch, struct evhttp_request *request,
+void dispatch_submit(struct dispatch *dispatch, struct http_exchange *exchange,
                      const char *content_type, const char *accept);
 
 /* A worker became free (loaded, or finished a request). */

@@ -1,8 +1,10 @@
 /*
- * http: the HTTP face of the master (libevent's evhttp).  Configures the
- * parser's limits, answers /ping and /execution-parameters itself (so they
- * never wait behind a busy worker), refuses request-smuggling shapes, and
- * passes /invocations to dispatch.  Every reply leaves through here.
+ * http: the HTTP face of the master.  Sets the connection layer's limits
+ * from the configuration, routes each request, answers /ping and
+ * /execution-parameters itself (so they never wait behind a busy worker)
+ * and passes /invocations to dispatch.  Every reply leaves through here.
+ * Parsing, framing checks (smuggling, 413, 431) and keep-alive live in
+ * connection.c and http_parser.c.
  */
 #ifndef HOOKHOST_HTTP_H
 #define HOOKHOST_HTTP_H
@@ -13,8 +15,7 @@
 #include "error.h"
 
 struct event_base;
-struct evhttp_request;
-struct evkeyvalq;
+struct http_exchange;
 struct supervisor;
 struct dispatch;
 
@@ -35,10 +36,10 @@ size_t http_server_replies_in_flight(const struct http_server *server);
 /* Sends the contract's JSON error body with the given status.
  * trace may be NULL; it is included only with HOOKHOST_ERROR_TRACEBACKS=1.
  * allow, when not NULL, becomes the Allow header. */
-size_t http_send_error(struct http_server *server, struct evhttp_request *request, int status,
+size_t http_send_error(struct http_server *server, struct http_exchange *exchange, int status,
                        const char *name, const char *message, const char *trace, const char *allow);
-/* Sends status with the body already placed in the request's output buffer. */
-size_t http_send_reply(struct http_server *server, struct evhttp_request *request, int status,
+/* Sends status with the body already placed in the exchange's output. */
+size_t http_send_reply(struct http_server *server, struct http_exchange *exchange, int status,
                        const char *content_type);
 
 #endif

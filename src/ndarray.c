@@ -292,10 +292,11 @@ enum error_code ndarray_describe(PyObject *object, struct array_desc *desc, cons
         return error_set(err, ERR_DECLINED, "a %s is not a numpy array", Py_TYPE(object)->tp_name);
     }
     if (!kind_of(PyArray_DESCR(array), &found)) {
-        Py_XDECREF(owned);
-        return error_set(err, ERR_DECLINED, "dtype '%c%c%d' is not a numeric dtype the fast "
-                         "path encodes", PyArray_DESCR(array)->byteorder,
-                         PyArray_DESCR(array)->kind, PyArray_DESCR(array)->elsize);
+        error_set(err, ERR_DECLINED, "dtype '%c%c%d' is not a numeric dtype the fast path "
+                  "encodes", PyArray_DESCR(array)->byteorder, PyArray_DESCR(array)->kind,
+                  PyArray_DESCR(array)->elsize);
+        Py_XDECREF(owned); /* only now: the message reads its dtype */
+        return ERR_DECLINED;
     }
 
     c_contiguous = PyArray_IS_C_CONTIGUOUS(array);
@@ -313,8 +314,9 @@ enum error_code ndarray_describe(PyObject *object, struct array_desc *desc, cons
         f_contiguous = PyArray_IS_F_CONTIGUOUS(array);
     }
 
+    /* byte-swapped means not in the host's order */
     found.big_endian = found.itemsize > 1 &&
-                       (PyArray_ISBYTESWAPPED(array) ? !host_is_big_endian() : host_is_big_endian());
+                       PyArray_ISBYTESWAPPED(array) != host_is_big_endian();
     found.fortran_order = f_contiguous && !c_contiguous;
     found.ndim = PyArray_NDIM(array);
     for (int i = 0; i < found.ndim; i++)

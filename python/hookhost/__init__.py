@@ -13,8 +13,14 @@ load on first use (``hookhost.decoders``) or with an explicit import.
 """
 
 import importlib
+import os
 
-from . import content_types
+# A build tree's compiled modules (hookhost._codecs), for `make check` and
+# development runs where the .py files come from the source tree.
+if os.environ.get("HOOKHOST_EXTENSION_DIR") and os.environ["HOOKHOST_EXTENSION_DIR"] not in __path__:
+    __path__.append(os.environ["HOOKHOST_EXTENSION_DIR"])
+
+from . import content_types  # noqa: E402 (after __path__ is complete)
 from .errors import BadRequest, HTTPError, NotAcceptable, UnsupportedMediaType
 from .response import Response
 

@@ -44,7 +44,7 @@ import re
 
 import numpy
 
-from . import content_types
+from . import _fastpath, content_types
 from .errors import BadRequest, UnsupportedMediaType
 
 PICKLE_VARIABLE = "HOOKHOST_NPY_ALLOW_PICKLE"
@@ -69,8 +69,23 @@ def decode(body, content_type):
     """Decodes a request body by its content type into a numpy array.
 
     Raises UnsupportedMediaType for a type with no decoder, BadRequest for an
-    empty or malformed body.
+    empty or malformed body.  Runs the server's C decoders (hookhost._codecs)
+    when available, decode_python where they decline; same results.
     """
+    codecs = _fastpath.codecs()
+    if codecs is not None:
+        if not isinstance(body, (bytes, str)):
+            # The extension views a writable buffer in place; a copy keeps
+            # the result independent of the caller's buffer, as numpy.load's.
+            body = bytearray(body)
+        result = codecs.decode(body, content_type)
+        if result is not NotImplemented:
+            return result
+    return decode_python(body, content_type)
+
+
+def decode_python(body, content_type):
+    """decode in pure Python: the specification the C decoders must match."""
     decoder = DECODERS.get(content_types.media_type(content_type))
     if decoder is None:
         raise UnsupportedMediaType(

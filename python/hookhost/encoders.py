@@ -36,7 +36,7 @@ import json
 
 import numpy
 
-from . import content_types
+from . import _fastpath, content_types
 from .errors import NotAcceptable
 
 
@@ -44,8 +44,19 @@ def encode(obj, content_type):
     """Encodes obj as content_type's media type; returns bytes.
 
     Raises NotAcceptable for a type with no encoder, or an array CSV cannot
-    hold (3-D and up).
+    hold (3-D and up).  Runs the server's C encoders (hookhost._codecs) when
+    available, encode_python where they decline; same bytes.
     """
+    codecs = _fastpath.codecs()
+    if codecs is not None:
+        result = codecs.encode(obj, content_type)
+        if result is not NotImplemented:
+            return result
+    return encode_python(obj, content_type)
+
+
+def encode_python(obj, content_type):
+    """encode in pure Python: the specification the C encoders must match."""
     encoder = ENCODERS.get(content_types.media_type(content_type))
     if encoder is None:
         raise NotAcceptable("the default output_fn cannot encode %r; it produces %s "

@@ -25,7 +25,6 @@ import random
 import re
 import struct
 import sys
-from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np

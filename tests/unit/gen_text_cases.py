@@ -250,6 +250,7 @@ CSV_CASES = [
     ('long_digits', '0.' + '0' * 400 + '1,' + '1' * 300 + '\n'),
     ('huge_exponent', '1e400,-1e400,1e-400\n'),
     ('many_blank_lines_end', '1,2\n\n\n\n'),
+    ('numpy_str_double_rounding', '7.038531e-26,-7.038531e-26\n'),
 ]
 
 CSV_INVALID_CASES = [

@@ -41,6 +41,7 @@ struct fixture {
     int slow_answered;
     size_t replies_in_flight_at_quit;
     size_t connections_at_quit;
+    size_t unanswered_at_stop;     /* requests_unanswered right after stop_accepting */
 };
 
 static struct fixture fixture;
@@ -110,6 +111,7 @@ static void control(evutil_socket_t fd, short what, void *arg)
         return;
     if (command == 's') {
         connection_server_stop_accepting(fixture.server);
+        fixture.unanswered_at_stop = connection_server_requests_unanswered(fixture.server);
         return;
     }
     fixture.replies_in_flight_at_quit = connection_server_replies_in_flight(fixture.server);
@@ -681,6 +683,7 @@ START_TEST(stop_accepting_drains)
     client_close(&idle);
     client_close(&busy);
     stop();
+    ck_assert_uint_eq(fixture.unanswered_at_stop, 1); /* the slow one */
     ck_assert_uint_eq(fixture.replies_in_flight_at_quit, 0);
 }
 END_TEST

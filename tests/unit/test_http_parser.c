@@ -109,6 +109,7 @@ static const struct head_case head_cases[] = {
     { "body over limit", "POST / HTTP/1.1\r\nContent-Length: 1048577\r\n\r\n", 0, 413, NULL, NULL, 0, 0, 0, 0, false, false, 0 },
     { "content-length overflow", "POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n", 0, 413, NULL, NULL, 0, 0, 0, 0, false, false, 0 },
     { "target too long", NULL, 0, 414, NULL, NULL, 0, 0, 0, 0, false, false, 0 },
+    { "huge target, bare lf", NULL, 0, 414, NULL, NULL, 0, 0, 0, 0, false, false, 0 }, /* found by the fuzzer */
     { "huge unfinished target", NULL, 0, 414, NULL, NULL, 0, 0, 0, 0, false, false, 0 },
     { "too many headers", NULL, 0, 431, NULL, NULL, 0, 0, 0, 0, false, false, 0 },
     { "head too large", NULL, 0, 431, NULL, NULL, 0, 0, 0, 0, false, false, 0 },
@@ -132,6 +133,11 @@ static char *make_input(const char *name, size_t *length)
         memset(text + used, 'a', HTTP_TARGET_MAX);
         used += HTTP_TARGET_MAX - (strcmp(name, "max target") == 0 ? 1 : 0);
         ADD(" HTTP/1.1\r\n\r\n");
+    } else if (strcmp(name, "huge target, bare lf") == 0) {
+        ADD("GET /");
+        memset(text + used, 'a', HTTP_TARGET_MAX + 100);
+        used += HTTP_TARGET_MAX + 100;
+        ADD("\n");
     } else if (strcmp(name, "huge unfinished target") == 0) {
         ADD("GET /");
         memset(text + used, 'a', 70000);

@@ -7,7 +7,7 @@
  *
  * The differential part runs `$PYTHON $HOOKHOST_SRCDIR/tests/unit/
  * gen_number_cases.py` (PYTHON defaults to /usr/bin/python3, the source dir
- * to FIXTURES_DIR/..); HOOKHOST_NUMBER_CASES_FILE reads a file instead, and
+ * to the one FIXTURES_DIR names); HOOKHOST_NUMBER_CASES_FILE reads a file instead, and
  * HOOKHOST_NUMBER_CASES_COUNT scales the run (default 200000).
  */
 #include <check.h>
@@ -596,14 +596,20 @@ static FILE *open_cases(bool *is_pipe)
         *is_pipe = false;
         return fopen(file, "r");
     }
-    if (srcdir)
+    if (srcdir) {
         snprintf(script, sizeof script, "%s/tests/unit/gen_number_cases.py", srcdir);
-    else
+    } else {
 #ifdef FIXTURES_DIR
-        snprintf(script, sizeof script, "%s/../gen_number_cases.py", FIXTURES_DIR);
-#else
-        snprintf(script, sizeof script, "tests/unit/gen_number_cases.py");
+        /* FIXTURES_DIR is <srcdir>/tests/unit/fixtures, which may not exist. */
+        const char *fixtures = FIXTURES_DIR;
+        const size_t length = strlen(fixtures);
+        const size_t suffix = strlen("/fixtures");
+        if (length > suffix && strcmp(fixtures + length - suffix, "/fixtures") == 0)
+            snprintf(script, sizeof script, "%.*s/gen_number_cases.py", (int)(length - suffix), fixtures);
+        else
 #endif
+            snprintf(script, sizeof script, "tests/unit/gen_number_cases.py");
+    }
     snprintf(command, sizeof command, "'%s' '%s' --count %ld", python ? python : "/usr/bin/python3",
              script, count ? strtol(count, NULL, 10) : 200000L);
     *is_pipe = true;
