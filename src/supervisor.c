@@ -17,6 +17,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,7 @@ struct supervisor {
     struct event_base *base;
     struct dispatch *dispatch;
     const char *argv0;
+    char executable[PATH_MAX];       /* this binary, resolved once at start */
     int serve_argc;
     char **serve_argv;
     struct worker *workers;
@@ -221,8 +223,7 @@ static void worker_exec(struct supervisor *supervisor, struct worker *worker, in
     argv[2] = index;
     for (int i = 0; i < supervisor->serve_argc; i++)
         argv[3 + i] = supervisor->serve_argv[i];
-    execv("/proc/self/exe", argv);
-    execv(supervisor->argv0, argv);
+    execv(supervisor->executable, argv);
     _exit(127);
 }
 
@@ -342,6 +343,15 @@ struct supervisor *supervisor_new(const struct config *config, struct event_base
     supervisor->config = config;
     supervisor->base = base;
     supervisor->argv0 = argv0;
+    /* Resolved now rather than exec'ing /proc/self/exe: under valgrind or
+     * another loader that link names the loader, not us. */
+    {
+        ssize_t length = readlink("/proc/self/exe", supervisor->executable, sizeof supervisor->executable - 1);
+        if (length > 0)
+            supervisor->executable[length] = '\0';
+        else
+            snprintf(supervisor->executable, sizeof supervisor->executable, "%s", argv0);
+    }
     supervisor->serve_argc = serve_argc;
     supervisor->serve_argv = serve_argv;
     supervisor->worker_count = config->workers;
