@@ -30,8 +30,9 @@
 enum error_code json_decode_float32(const char *text, size_t length, struct array_desc *desc,
                                     float **values, struct error *err);
 
-/* Decodes JSON Lines: one JSON value per line that is not blank, rows of one
- * array, as the Python reference does.  Same ownership and errors as
+/* Decodes JSON Lines: one flat JSON array per line that is not blank (lines
+ * split on LF, one CR before it dropped), each converted as a document is,
+ * giving a 2-D (lines, length) float32 array.  Same ownership and errors as
  * json_decode_float32; messages name the line. */
 enum error_code jsonlines_decode_float32(const char *text, size_t length, struct array_desc *desc,
                                          float **values, struct error *err);

@@ -39,8 +39,8 @@ enum error_code npy_decode(const void *data, size_t length, struct array_desc *d
                            size_t *payload_offset, struct error *err);
 
 /* Appends to out exactly the header bytes numpy.save writes for an array of
- * this dtype, memory order and shape: magic, version 1.0 (2.0 only when the
- * header needs it), the dict, numpy's growth padding and alignment to 64
+ * this dtype, memory order and shape: magic, version 1.0 (numeric headers
+ * never need 2.0), the dict, numpy's growth padding and alignment to 64
  * bytes, '\n'.  fortran_order is written True only when the array is
  * Fortran- and not C-contiguous (numpy's flags: never for 0-d, 1-D, empty or
  * single-non-unit-axis shapes).  ERR_BAD_INPUT for a desc no numeric dtype

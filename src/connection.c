@@ -350,8 +350,9 @@ static enum error_code head_append_line(struct buffer *head, const char *name, c
     return code;
 }
 
-/* Queues the status line, headers and (unless HEAD/204/304) the output. */
-static void connection_write_response(struct connection *connection, int status, const char *content_type,
+/* Queues the status line, headers and (unless HEAD/204/304) the output.
+ * Returns closing, or true when memory ran out and a bare 500 went instead. */
+static bool connection_write_response(struct connection *connection, int status, const char *content_type,
                                       bool closing)
 {
     static const char fallback[] = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
@@ -394,10 +395,11 @@ static void connection_write_response(struct connection *connection, int status,
     } else {
         log_write(LOG_ERROR, "out of memory writing a %d response; sending 500 and closing", status);
         evbuffer_add(socket_output, fallback, sizeof fallback - 1);
-        connection->exchange.keep_alive = false;
+        closing = true;
     }
     connection->unflushed++;
     connection->server->replies_in_flight++;
+    return closing;
 }
 
 /* Answers an error this layer detected, with the contract's JSON body, and
@@ -934,7 +936,7 @@ void http_exchange_respond(struct http_exchange *exchange, int status, const cha
     /* After a half-close the requests still buffered are served; the
      * connection closes when they run out (connection_read_head). */
     closing = !exchange->keep_alive || exchange->close_requested || connection->server->stopped;
-    connection_write_response(connection, status, content_type, closing);
+    closing = connection_write_response(connection, status, content_type, closing);
     exchange_release(exchange);
     connection->state = closing ? STATE_CLOSING : STATE_HEAD;
     connection_process(connection);

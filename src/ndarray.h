@@ -29,8 +29,10 @@ enum error_code ndarray_init(struct error *err);
  * reads: a bytearray, a capsule over malloc'd memory, or a bytes object made
  * for this request and never shown to Python code (numpy.load returns a
  * writeable array, and in-place arithmetic on the input must keep working).
- * Unaligned data is copied into a fresh array that does not reference owner.
- * NULL with a Python exception set on failure. */
+ * Unaligned data is copied into a fresh array that does not reference owner;
+ * an empty array is made fresh too (with numpy.load's strides).  The result
+ * equals numpy.load's in dtype, shape, strides, flags and bytes.  NULL with
+ * a Python exception set on failure (bad desc, no memory). */
 PyObject *ndarray_from_buffer(const struct array_desc *desc, void *data, PyObject *owner);
 
 /* Like ndarray_from_buffer, but takes ownership of malloc'd data, which is

@@ -14,7 +14,12 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         build-essential autoconf automake libtool pkg-config \
         libevent-dev libjansson-dev check \
         python3 python3-dev python3-numpy python3-pytest python3-requests python3-pip \
-        clang libclang-rt-14-dev valgrind mandoc ca-certificates curl
+        clang libclang-rt-14-dev valgrind mandoc ca-certificates curl locales
+    # A comma-decimal locale, so the tests prove number parsing and printing ignore it.
+    if ! locale -a 2>/dev/null | grep -qi '^de_DE.utf8$'; then
+        sed -i 's/^# *de_DE.UTF-8 UTF-8/de_DE.UTF-8 UTF-8/' /etc/locale.gen
+        locale-gen >/dev/null
+    fi
 fi
 
 autoreconf -fi
