@@ -28,7 +28,7 @@ import numpy as np
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, "python"))
 
-from hookhost import _fastpath, decoders, encoders  # noqa: E402
+from hookhost import _fastpath, decoders  # noqa: E402
 
 NPY, JSON, CSV = "application/x-npy", "application/json", "text/csv"
 SHAPES = [(1, 10), (100, 100), (1000, 1000)]

@@ -735,7 +735,7 @@ static enum outcome check_trailer(struct parser *p)
                   "NPY header: unusual blank text after the dict is left to numpy");
         return DECLINED;
     }
-    return invalid(p, "is not a valid Python literal: unexpected text after the dict",
+    return invalid(p, "is not a valid Python literal: unexpected text after its value",
                    p->position);
 }
 
@@ -804,8 +804,12 @@ static enum error_code check_fields(const struct header_fields *fields, struct a
     if (shape->any_bool)
         return error_set(err, ERR_BAD_INPUT,
                          "NPY header: a shape dimension is a bool, not an integer");
+    /* numpy.load reshapes with the dimensions as given, and a reshape reads
+     * any one negative dimension as "unknown": (2, -(2**63 - 5)) wraps the
+     * element count to 10 and loads as (2, 5).  Too odd to mirror. */
     if (shape->any_negative)
-        return error_set(err, ERR_BAD_INPUT, "NPY header: negative dimensions are not allowed");
+        return error_set(err, ERR_DECLINED,
+                         "NPY header: a negative dimension is left to numpy's reshape rules");
     if (shape->count > ARRAY_MAX_DIMS)
         return error_set(err, ERR_BAD_INPUT,
                          "NPY header: %zu dimensions, numpy supports at most %d",

@@ -29,12 +29,13 @@
  * count * itemsize bytes at data + *payload_offset, which the decoder has
  * checked are present (bytes after them are ignored, as numpy.load does).
  * ERR_BAD_INPUT: numpy.load raises on this input (truncated data, bad
- * version, unparsable or lying header, header over the size limit, negative
- * or overflowing shape, more than 32 dimensions); err says why.
+ * version, unparsable or lying header, header over the size limit,
+ * overflowing shape, more than 32 dimensions); err says why.
  * ERR_DECLINED: not a case this decoder decides (no NPY magic, so numpy.load
  * would try a pickle or an npz; a non-numeric or unusual descr, e.g. '|O',
- * '<U3', a structured dtype; header syntax outside the covered subset): run
- * numpy.load.  Never reads outside data[0, length). */
+ * '<U3', a structured dtype; a negative dimension, which numpy's reshape may
+ * accept; header syntax outside the covered subset): run numpy.load.  Never
+ * reads outside data[0, length). */
 enum error_code npy_decode(const void *data, size_t length, struct array_desc *desc,
                            size_t *payload_offset, struct error *err);
 

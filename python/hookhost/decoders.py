@@ -77,7 +77,10 @@ def decode(body, content_type):
         if not isinstance(body, (bytes, str)):
             # The extension views a writable buffer in place; a copy keeps
             # the result independent of the caller's buffer, as numpy.load's.
-            body = bytearray(body)
+            try:
+                body = bytearray(memoryview(body))
+            except TypeError:
+                pass  # not bytes-like: the extension declines, the Python default decides
         result = codecs.decode(body, content_type)
         if result is not NotImplemented:
             return result

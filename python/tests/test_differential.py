@@ -14,7 +14,6 @@ CASES inputs were compared.  HOOKHOST_DIFF_SEED changes the seed,
 HOOKHOST_DIFF_CASES the count.  The counts are printed per codec.
 """
 import io
-import json
 import math
 import os
 import random
@@ -145,7 +144,8 @@ def random_values(rng, name, count):
 def random_shape(r, max_ndim=3, max_count=120):
     if max_ndim > 4 and r.random() < 0.1:
         # Many axes or huge extents (made empty by a 0): NPY headers of every length.
-        shape = [r.choice((0, 1, 1, 2, 3, r.randint(1, 10 ** r.randint(1, 18)))) for _ in range(r.randint(1, max_ndim))]
+        shape = [r.choice((0, 1, 1, 2, 3, r.randint(1, 10 ** r.randint(1, 18))))
+                 for _ in range(r.randint(1, max_ndim))]
         if math.prod(shape) > max_count:
             shape[r.randrange(len(shape))] = 0
         while math.prod(extent for extent in shape if extent) >= 2 ** 58:  # numpy's limit, with itemsize 16
@@ -208,7 +208,8 @@ def same_array(c_array, py_array, exact, layout):
         return True
     if exact or c_array.dtype.kind not in "fc":
         return False
-    part = np.dtype(c_array.dtype.str[0] + "f%d" % (c_array.dtype.itemsize // (2 if c_array.dtype.kind == "c" else 1)))
+    parts = 2 if c_array.dtype.kind == "c" else 1   # complex: compare the real and imaginary floats
+    part = np.dtype(c_array.dtype.str[0] + "f%d" % (c_array.dtype.itemsize // parts))
     c_values = np.ascontiguousarray(c_array).reshape(-1).view(part)
     py_values = np.ascontiguousarray(py_array).reshape(-1).view(part)
     unsigned = part.str[0] + "u%d" % part.itemsize
@@ -601,7 +602,8 @@ def test_jsonlines_decode(capsys):
 
 # ---- CSV decoder -----------------------------------------------------------------------------
 
-CSV_ODD_FIELDS = ["9" * 400, "0." + "0" * 400 + "1", "1e-99999", "-1e99999", "nan", "NaN", "-nan", "+NAN", "inf", "-Inf", "+infinity", "INFINITY", "-0", "+0.0", ".5",
+CSV_ODD_FIELDS = ["9" * 400, "0." + "0" * 400 + "1", "1e-99999", "-1e99999",
+                  "nan", "NaN", "-nan", "+NAN", "inf", "-Inf", "+infinity", "INFINITY", "-0", "+0.0", ".5",
                   "5.", "-.5e-3", "1E5", "1e+05", "0001.5000", "00", "1e-400", "-1e400", "4.9e-324",
                   "3.4028235e38", "3.4028236e38", "1.1754942e-38", "1e-45", "7e-46"]
 CSV_BAD_FIELDS = ["", "1_000", "0x10", "abc", "1e", "--1", "+-1", "1.2.3", "e5", ".", "-", "nan1",
@@ -696,3 +698,15 @@ def test_npy_view_of_a_writable_buffer():
     np.testing.assert_array_equal(result, array)
     # decoders.decode keeps numpy.load's independence from the caller's buffer
     assert not np.shares_memory(decoders.decode(body, NPY), np.frombuffer(body, np.uint8))
+
+
+@pytest.mark.xfail(strict=True, reason="known divergence: npy_decode answers 400 for a header over 10000 bytes "
+                                       "even when HOOKHOST_NPY_ALLOW_PICKLE=1 lifts numpy.load's limit for the "
+                                       "Python default; remove this marker once the C path declines there")
+def test_npy_header_over_the_limit_with_pickle_allowed(monkeypatch):
+    monkeypatch.setenv("HOOKHOST_NPY_ALLOW_PICKLE", "1")
+    header = ("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }" + " " * 12000 + "\n").encode()
+    body = b"\x93NUMPY\x02\x00" + struct.pack("<I", len(header)) + header + np.float32([1, 2]).tobytes()
+    c_result, py_result = outcome(CODECS.decode, body, NPY), outcome(decoders.decode_python, body, NPY)
+    assert py_result[0] == "value"
+    assert c_result[0] == "value", c_result
