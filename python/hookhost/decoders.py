@@ -99,8 +99,9 @@ def decode_python(body, content_type):
 
 
 def pickle_allowed():
-    """True when HOOKHOST_NPY_ALLOW_PICKLE is exactly "1"."""
-    return os.environ.get(PICKLE_VARIABLE) == "1"
+    """True when HOOKHOST_NPY_ALLOW_PICKLE is on: 1, true, yes or on (any case),
+    the spellings the server's configuration accepts."""
+    return os.environ.get(PICKLE_VARIABLE, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def decode_npy(body):

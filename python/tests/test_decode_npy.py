@@ -170,10 +170,17 @@ def test_object_arrays_are_refused(array):
     assert "HOOKHOST_NPY_ALLOW_PICKLE=1" in message
 
 
-@pytest.mark.parametrize("value", ["0", "true", "yes", "", " 1"])
-def test_only_exactly_1_allows_pickle(monkeypatch, value):
+@pytest.mark.parametrize("value", ["0", "false", "no", "off", "", "2", "enable"])
+def test_only_a_true_boolean_allows_pickle(monkeypatch, value):
     monkeypatch.setenv("HOOKHOST_NPY_ALLOW_PICKLE", value)
     assert "refused" in error(npy_bytes(OBJECT_ARRAYS[0]))
+
+
+@pytest.mark.parametrize("value", ["1", "true", "YES", "on"])
+def test_the_server_booleans_allow_pickle(monkeypatch, value):
+    # The same spellings the server's configuration accepts as "on".
+    monkeypatch.setenv("HOOKHOST_NPY_ALLOW_PICKLE", value)
+    assert decode_npy(npy_bytes(OBJECT_ARRAYS[0])).dtype == object
 
 
 def test_pickle_opt_in(monkeypatch):
