@@ -174,6 +174,11 @@ size_t http_server_replies_in_flight(const struct http_server *server)
     return connection_server_replies_in_flight(server->connections);
 }
 
+size_t http_server_requests_unanswered(const struct http_server *server)
+{
+    return connection_server_requests_unanswered(server->connections);
+}
+
 void http_server_free(struct http_server *server)
 {
     if (server == NULL)

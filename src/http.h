@@ -28,8 +28,10 @@ void http_server_set_dispatch(struct http_server *server, struct dispatch *dispa
 enum error_code http_server_accept(struct http_server *server, int fd, struct error *err);
 /* Stops accepting new connections (drain on SIGTERM). */
 void http_server_stop_accepting(struct http_server *server);
-/* Replies handed to evhttp but not yet fully written. */
+/* Replies not yet fully written, and requests still arriving or being
+ * served: the drain waits for both to reach zero. */
 size_t http_server_replies_in_flight(const struct http_server *server);
+size_t http_server_requests_unanswered(const struct http_server *server);
 
 /* Both senders return the number of body bytes sent, for the access log. */
 

@@ -3,7 +3,8 @@
  *
  * Signals arrive through libevent (evsignal), so handlers run as ordinary
  * callbacks in the loop and can touch any state.  The drain polls every
- * 20 ms for "nothing queued, nothing in a worker, every reply written";
+ * 20 ms for "nothing arriving, nothing queued, nothing in a worker, every
+ * reply written";
  * polling keeps the drain independent of which component finishes last.
  */
 #include "master.h"
@@ -48,7 +49,9 @@ static void master_drain_poll(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
 
-    if (dispatch_outstanding(master->dispatch) > 0 || http_server_replies_in_flight(master->http) > 0) {
+    /* A request still uploading when the signal came is in flight too. */
+    if (dispatch_outstanding(master->dispatch) > 0 || http_server_requests_unanswered(master->http) > 0 ||
+        http_server_replies_in_flight(master->http) > 0) {
         evtimer_add(master->drain_poll, &again);
         return;
     }
