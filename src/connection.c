@@ -159,20 +159,6 @@ static const char *status_reason(int status)
     return status < 400 ? "OK" : status < 500 ? "Client Error" : "Server Error";
 }
 
-/* The "error" field of the JSON bodies this layer sends itself. */
-static const char *status_error_name(int status)
-{
-    switch (status) {
-    case 400: return error_name(ERR_BAD_INPUT);
-    case 408: return "RequestTimeout";
-    case 413: return error_name(ERR_PAYLOAD_TOO_LARGE);
-    case 414: return "URITooLong";
-    case 431: return "RequestHeaderFieldsTooLarge";
-    case 503: return error_name(ERR_UNAVAILABLE);
-    }
-    return error_name(ERR_INTERNAL);
-}
-
 static enum http_method method_from_name(const char *name)
 {
     static const struct { const char *name; enum http_method method; } methods[] = {
@@ -407,7 +393,7 @@ static bool connection_write_response(struct connection *connection, int status,
 static void connection_fail(struct connection *connection, int status, const char *message)
 {
     struct http_exchange *exchange = &connection->exchange;
-    char *body = error_json_body(status_error_name(status), message, NULL);
+    char *body = error_json_body(error_name(error_code_for_status(status)), message, NULL);
 
     log_write(LOG_DEBUG, "answered %d to a client: %s", status, message);
     evbuffer_drain(exchange->body, evbuffer_get_length(exchange->body));

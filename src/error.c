@@ -37,6 +37,9 @@ int error_http_status(enum error_code code)
     case OK: return 200;
     case ERR_TOO_LARGE:
     case ERR_BAD_INPUT: return 400;
+    case ERR_REQUEST_TIMEOUT: return 408;
+    case ERR_URI_TOO_LONG: return 414;
+    case ERR_HEADERS_TOO_LARGE: return 431;
     case ERR_NOT_FOUND: return 404;
     case ERR_METHOD: return 405;
     case ERR_NOT_ACCEPTABLE: return 406;
@@ -67,6 +70,9 @@ const char *error_name(enum error_code code)
     case ERR_UNSUPPORTED_TYPE: return "UnsupportedMediaType";
     case ERR_NOT_ACCEPTABLE: return "NotAcceptable";
     case ERR_PAYLOAD_TOO_LARGE: return "PayloadTooLarge";
+    case ERR_REQUEST_TIMEOUT: return "RequestTimeout";
+    case ERR_URI_TOO_LONG: return "URITooLong";
+    case ERR_HEADERS_TOO_LARGE: return "RequestHeaderFieldsTooLarge";
     case ERR_NOT_FOUND: return "NotFound";
     case ERR_METHOD: return "MethodNotAllowed";
     case ERR_USER: return "InternalServerError";
@@ -79,6 +85,24 @@ const char *error_name(enum error_code code)
     case ERR_INTERNAL: return "InternalServerError";
     }
     return "InternalServerError";
+}
+
+enum error_code error_code_for_status(int status)
+{
+    switch (status) {
+    case 400: return ERR_BAD_INPUT;
+    case 404: return ERR_NOT_FOUND;
+    case 405: return ERR_METHOD;
+    case 406: return ERR_NOT_ACCEPTABLE;
+    case 408: return ERR_REQUEST_TIMEOUT;
+    case 413: return ERR_PAYLOAD_TOO_LARGE;
+    case 414: return ERR_URI_TOO_LONG;
+    case 415: return ERR_UNSUPPORTED_TYPE;
+    case 431: return ERR_HEADERS_TOO_LARGE;
+    case 503: return ERR_UNAVAILABLE;
+    case 504: return ERR_TIMEOUT;
+    }
+    return ERR_INTERNAL;
 }
 
 char *error_json_body(const char *name, const char *message, const char *trace)

@@ -23,6 +23,9 @@ enum error_code {
     ERR_UNSUPPORTED_TYPE,  /* no default decoder for the content type           -> 415 */
     ERR_NOT_ACCEPTABLE,    /* no supported type in Accept, or 3-D+ to CSV       -> 406 */
     ERR_PAYLOAD_TOO_LARGE, /* body over SAGEMAKER_MAX_PAYLOAD_IN_MB             -> 413 */
+    ERR_REQUEST_TIMEOUT,   /* the request did not arrive in time                -> 408 */
+    ERR_URI_TOO_LONG,      /* request-target over the limit                     -> 414 */
+    ERR_HEADERS_TOO_LARGE, /* header block or field count over the limit        -> 431 */
     ERR_NOT_FOUND,         /* unknown path                                      -> 404 */
     ERR_METHOD,            /* wrong method for a known path                     -> 405 */
     ERR_USER,              /* exception in a user hook                          -> 500 */
@@ -56,6 +59,10 @@ int error_http_status(enum error_code code);
 
 /* The short reason put in the "error" field of a JSON body, e.g. "BadRequest". */
 const char *error_name(enum error_code code);
+
+/* The code a status the HTTP layer decides (400, 408, 413, 414, 431, 503)
+ * stands for; ERR_INTERNAL for others. */
+enum error_code error_code_for_status(int status);
 
 /* The contract's error body: {"error": name, "error-message": message} plus
  * "stack-trace" when trace is not NULL.  Returns a malloc'd NUL-terminated

@@ -21,6 +21,20 @@ START_TEST(statuses)
     ck_assert_int_eq(error_http_status(ERR_UNAVAILABLE), 503);
     ck_assert_int_eq(error_http_status(ERR_TIMEOUT), 504);
     ck_assert_int_eq(error_http_status(ERR_DECLINED), 500);
+    ck_assert_int_eq(error_http_status(ERR_REQUEST_TIMEOUT), 408);
+    ck_assert_int_eq(error_http_status(ERR_URI_TOO_LONG), 414);
+    ck_assert_int_eq(error_http_status(ERR_HEADERS_TOO_LARGE), 431);
+}
+END_TEST
+
+START_TEST(status_round_trip)
+{
+    /* Every status the HTTP layer decides maps back to itself. */
+    static const int layer_statuses[] = { 400, 404, 405, 406, 408, 413, 414, 415, 431, 503, 504 };
+    for (size_t i = 0; i < sizeof layer_statuses / sizeof layer_statuses[0]; i++)
+        ck_assert_int_eq(error_http_status(error_code_for_status(layer_statuses[i])), layer_statuses[i]);
+    ck_assert_int_eq(error_code_for_status(418), ERR_INTERNAL);
+    ck_assert_str_eq(error_name(error_code_for_status(431)), "RequestHeaderFieldsTooLarge");
 }
 END_TEST
 
@@ -82,6 +96,7 @@ int main(void)
     int failed;
     tcase_add_test(tcase, statuses);
     tcase_add_test(tcase, names);
+    tcase_add_test(tcase, status_round_trip);
     tcase_add_test(tcase, set_formats_and_returns_code);
     tcase_add_test(tcase, json_body_shape);
     suite_add_tcase(suite, tcase);
