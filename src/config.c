@@ -54,6 +54,10 @@ enum setting {
     SETTING_NPY_ALLOW_PICKLE,
     SETTING_FASTPATH,
     SETTING_QUEUE_MAX,
+    SETTING_MAX_REQUESTS,
+    SETTING_MAX_CONNECTIONS,
+    SETTING_REQUEST_TIMEOUT,
+    SETTING_IDLE_TIMEOUT,
     SETTING_PIP_ARGS,
     SETTING_PYTHON,
     SETTING_PYTHON_DIR,
@@ -81,6 +85,10 @@ static const struct setting_source {
     [SETTING_NPY_ALLOW_PICKLE] = { "HOOKHOST_NPY_ALLOW_PICKLE", NULL },
     [SETTING_FASTPATH] = { "HOOKHOST_FASTPATH", NULL },
     [SETTING_QUEUE_MAX] = { "HOOKHOST_QUEUE_MAX", NULL },
+    [SETTING_MAX_REQUESTS] = { "HOOKHOST_MAX_REQUESTS", NULL },
+    [SETTING_MAX_CONNECTIONS] = { "HOOKHOST_MAX_CONNECTIONS", NULL },
+    [SETTING_REQUEST_TIMEOUT] = { "HOOKHOST_REQUEST_TIMEOUT", NULL },
+    [SETTING_IDLE_TIMEOUT] = { "HOOKHOST_IDLE_TIMEOUT", NULL },
     [SETTING_PIP_ARGS] = { "HOOKHOST_PIP_ARGS", NULL },
     [SETTING_PYTHON] = { "HOOKHOST_PYTHON", NULL },
     [SETTING_PYTHON_DIR] = { "HOOKHOST_PYTHON_DIR", NULL },
@@ -693,6 +701,23 @@ static enum error_code load_server(struct config *config, const struct raw_value
     config->queue_max = 1024;
     if (rc == OK && raw[SETTING_QUEUE_MAX].text != NULL)
         rc = parse_int(&raw[SETTING_QUEUE_MAX], 1, CONFIG_QUEUE_MAX_MAX, &config->queue_max, err);
+    config->max_requests = 0;
+    if (rc == OK && raw[SETTING_MAX_REQUESTS].text != NULL)
+        rc = parse_int(&raw[SETTING_MAX_REQUESTS], 0, CONFIG_MAX_REQUESTS_MAX, &config->max_requests, err);
+    config->max_connections = 1024;
+    if (rc == OK && raw[SETTING_MAX_CONNECTIONS].text != NULL)
+        rc = parse_int(&raw[SETTING_MAX_CONNECTIONS], 1, CONFIG_MAX_CONNECTIONS_MAX, &config->max_connections,
+                       err);
+    /* No "0 = off" for these two: a server without them is open to
+     * slowloris and to idle connections eating the connection cap. */
+    config->request_timeout_seconds = 30;
+    if (rc == OK && raw[SETTING_REQUEST_TIMEOUT].text != NULL)
+        rc = parse_int(&raw[SETTING_REQUEST_TIMEOUT], 1, CONFIG_CONNECTION_TIMEOUT_MAX,
+                       &config->request_timeout_seconds, err);
+    config->idle_timeout_seconds = 60;
+    if (rc == OK && raw[SETTING_IDLE_TIMEOUT].text != NULL)
+        rc = parse_int(&raw[SETTING_IDLE_TIMEOUT], 1, CONFIG_CONNECTION_TIMEOUT_MAX, &config->idle_timeout_seconds,
+                       err);
     if (rc != OK)
         return rc;
     if (config->workers == 0)
@@ -830,6 +855,14 @@ void config_usage(FILE *out)
           "  HOOKHOST_FASTPATH                     0: use the Python default codecs only (default 1)\n"
           "  HOOKHOST_QUEUE_MAX                    requests waiting for a worker before 503\n"
           "                                        (default 1024)\n"
+          "  HOOKHOST_MAX_REQUESTS                 replace a worker after this many requests, its\n"
+          "                                        successor loaded first (default 0 = never)\n"
+          "  HOOKHOST_MAX_CONNECTIONS              open client connections; beyond, 503 and close\n"
+          "                                        (default 1024)\n"
+          "  HOOKHOST_REQUEST_TIMEOUT              seconds to receive a whole request (head and\n"
+          "                                        body), else 408 and close (default 30)\n"
+          "  HOOKHOST_IDLE_TIMEOUT                 seconds a keep-alive connection may wait for its\n"
+          "                                        next request (default 60)\n"
           "  HOOKHOST_PIP_ARGS                     extra arguments for pip install -r requirements.txt\n"
           "  HOOKHOST_PYTHON                       interpreter for pip and the workers\n"
           "                                        (default " HOOKHOST_DEFAULT_PYTHON ")\n"

@@ -25,6 +25,9 @@
 #define CONFIG_PAYLOAD_MB_MAX 1048576       /* 1 TiB; also capped to what size_t holds */
 #define CONFIG_GRACEFUL_TIMEOUT_MAX 86400
 #define CONFIG_QUEUE_MAX_MAX 1000000
+#define CONFIG_MAX_CONNECTIONS_MAX 1000000
+#define CONFIG_CONNECTION_TIMEOUT_MAX 86400 /* seconds, request and idle timeouts */
+#define CONFIG_MAX_REQUESTS_MAX INT_MAX
 
 struct config {
     char base_dir[PATH_MAX];         /* SAGEMAKER_BASE_DIR, default /opt/ml (trailing '/' dropped) */
@@ -45,6 +48,10 @@ struct config {
     bool npy_allow_pickle;           /* HOOKHOST_NPY_ALLOW_PICKLE, default off */
     bool fastpath;                   /* HOOKHOST_FASTPATH, default on; off runs the Python codecs */
     int queue_max;                   /* HOOKHOST_QUEUE_MAX, default 1024, 1..1000000 */
+    int max_requests;                /* HOOKHOST_MAX_REQUESTS, default 0 = never recycle a worker */
+    int max_connections;             /* HOOKHOST_MAX_CONNECTIONS, default 1024, 1..1000000 */
+    int request_timeout_seconds;     /* HOOKHOST_REQUEST_TIMEOUT, default 30, 1..86400: whole request read */
+    int idle_timeout_seconds;        /* HOOKHOST_IDLE_TIMEOUT, default 60, 1..86400: keep-alive wait */
     char pip_args[1024];             /* HOOKHOST_PIP_ARGS, raw; the user splits on whitespace */
     char python[PATH_MAX];           /* HOOKHOST_PYTHON, default HOOKHOST_DEFAULT_PYTHON */
     char python_dir[PATH_MAX];       /* HOOKHOST_PYTHON_DIR, default HOOKHOST_PYTHON_DIR_DEFAULT */

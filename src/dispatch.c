@@ -272,7 +272,9 @@ void dispatch_on_frame(struct dispatch *dispatch, struct worker *worker,
         return;
     }
     dispatch_reply(dispatch, invocation, prefix, input);
-    dispatch_worker_idle(dispatch, worker);
+    /* A worker leaving (HOOKHOST_MAX_REQUESTS) takes nothing more. */
+    if (supervisor_worker_finished(dispatch->supervisor, worker))
+        dispatch_worker_idle(dispatch, worker);
 }
 
 void dispatch_worker_lost(struct dispatch *dispatch, struct worker *worker, const char *why)

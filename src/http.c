@@ -145,6 +145,10 @@ struct http_server *http_server_new(const struct config *config, struct event_ba
     limits.max_head_bytes = HTTP_MAX_HEAD_BYTES;
     limits.max_headers = HTTP_MAX_HEADERS;
     limits.max_body = config->max_payload_bytes;
+    /* Both at most 86400 s (config.h), so the milliseconds fit an int. */
+    limits.request_timeout_ms = config->request_timeout_seconds * 1000;
+    limits.idle_timeout_ms = config->idle_timeout_seconds * 1000;
+    limits.max_connections = (size_t)config->max_connections;
     server->connections = connection_server_new(base, &limits, http_request, server);
     if (server->connections == NULL) {
         free(server);

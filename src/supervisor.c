@@ -9,6 +9,20 @@
  * Death is noticed twice: the channel reaches EOF, and SIGCHLD reaps the pid.
  * Either may come first; the in-flight request is answered by whichever does,
  * and the respawn is scheduled only at the reap, when the slot is truly free.
+ *
+ * Recycling (HOOKHOST_MAX_REQUESTS = N > 0).  Each worker gets two slots, s
+ * and its twin s + workers, both named worker-(s % workers + 1).  When the
+ * process in one slot has answered N requests, a replacement is spawned into
+ * the twin, marked `replacing` it.  The old process keeps taking requests
+ * while the replacement loads, so no request waits for a model load.  When
+ * the replacement reports READY the old one is `retiring`: its channel is
+ * closed at once if it is idle, else after the request it is serving, it
+ * exits on the end of its channel (SIGKILL after RETIRE_EXIT_SECONDS) and its
+ * slot stays empty until it is the twin's turn to be replaced.  A replacement
+ * that fails to load is respawned with the usual backoff while the old one
+ * serves on; if the old one dies first, the replacement simply takes its
+ * place.  The price: two copies of one worker's model for the length of a
+ * load.  Without recycling there is one slot per worker and none of this.
  */
 #include "supervisor.h"
 
@@ -32,6 +46,8 @@
 
 #define WORKER_CHANNEL_FD 3
 #define RESPAWN_BACKOFF_MAX_SECONDS 30
+/* A retired worker has nothing left to do but finalise its interpreter. */
+#define RETIRE_EXIT_SECONDS 10
 /* Responses above this are refused as a protocol error: it bounds what a
  * confused worker can make the master buffer. */
 #define SUPERVISOR_MAX_FRAME ((uint64_t)1 << 32)
@@ -44,8 +60,9 @@ struct supervisor {
     char executable[PATH_MAX];       /* this binary, resolved once at start */
     int serve_argc;
     char **serve_argv;
-    struct worker *workers;
-    int worker_count;
+    struct worker *workers;          /* slot_count slots */
+    int worker_count;                /* config->workers */
+    int slot_count;                  /* worker_count, doubled when recycling */
     int live;                        /* processes started and not yet reaped */
     struct event *sigchld;
     bool load_failed;                /* the latest load attempt failed */
@@ -82,6 +99,62 @@ static void worker_close_channel(struct worker *worker)
     }
 }
 
+/* The other slot of a worker's pair when recycling, else NULL. */
+static struct worker *worker_twin(struct supervisor *supervisor, struct worker *worker)
+{
+    int slot = (int)(worker - supervisor->workers);
+    if (supervisor->slot_count == supervisor->worker_count)
+        return NULL;
+    return &supervisor->workers[(slot + supervisor->worker_count) % supervisor->slot_count];
+}
+
+/* The replacement being loaded for worker, or NULL. */
+static struct worker *worker_replacement(struct supervisor *supervisor, struct worker *worker)
+{
+    struct worker *twin = worker_twin(supervisor, worker);
+    return twin != NULL && twin->replacing == worker ? twin : NULL;
+}
+
+/* A retiring worker is done: closing its channel tells it to exit. */
+static void worker_dismiss(struct worker *worker)
+{
+    struct timeval grace = { RETIRE_EXIT_SECONDS, 0 };
+    worker_close_channel(worker);
+    worker->state = WORKER_DOWN;
+    if (worker->pid > 0)
+        evtimer_add(worker->retire_timer, &grace);
+}
+
+/* worker's replacement is ready: worker takes no new request. */
+static void worker_retire(struct worker *worker, const struct worker *replacement)
+{
+    worker->retiring = true;
+    log_write(LOG_INFO, "worker-%d (pid %d) retires after %lu requests (HOOKHOST_MAX_REQUESTS); pid %d serves "
+              "in its place", worker->index, (int)worker->pid, worker->requests, (int)replacement->pid);
+    /* A busy one is dismissed when its request is answered; a dead one not
+     * yet reaped is simply not respawned. */
+    if (worker->state == WORKER_IDLE)
+        worker_dismiss(worker);
+}
+
+/* Starts worker's replacement in its twin slot, if that slot is free (a
+ * twin still exiting after its own retirement is not: the next answered
+ * request tries again). */
+static void worker_start_replacement(struct supervisor *supervisor, struct worker *worker)
+{
+    struct worker *twin = worker_twin(supervisor, worker);
+
+    if (twin == NULL || twin->replacing == worker || twin->pid != 0 || evtimer_pending(twin->respawn_timer, NULL))
+        return;
+    log_write(LOG_INFO, "worker-%d (pid %d) answered %lu requests (HOOKHOST_MAX_REQUESTS); starting its "
+              "replacement", worker->index, (int)worker->pid, worker->requests);
+    twin->replacing = worker;
+    twin->load_failures = 0;
+    worker_spawn(supervisor, twin);
+    if (twin->pid == 0)
+        twin->replacing = NULL; /* fork failed (logged); the next request tries again */
+}
+
 /* The process is gone or going: answer its request, stop reading it. */
 static void worker_lost(struct worker *worker, const char *why)
 {
@@ -110,6 +183,11 @@ static void worker_on_ready(struct worker *worker, struct evbuffer *input, const
     worker->load_failures = 0;
     supervisor->load_failed = false;
     log_write(LOG_INFO, "worker-%d (pid %d) loaded the model and is ready", worker->index, (int)worker->pid);
+    if (worker->replacing != NULL) {
+        struct worker *old = worker->replacing;
+        worker->replacing = NULL;
+        worker_retire(old, worker);
+    }
     dispatch_worker_idle(supervisor->dispatch, worker);
 }
 
@@ -252,6 +330,8 @@ static void worker_spawn(struct supervisor *supervisor, struct worker *worker)
     worker->pid = pid;
     worker->state = WORKER_LOADING;
     worker->loaded = false;
+    worker->requests = 0;
+    worker->retiring = false;
     worker->spawns++;
     supervisor->live++;
     worker->channel = bufferevent_socket_new(supervisor->base, pair[0], BEV_OPT_CLOSE_ON_FREE);
@@ -274,10 +354,24 @@ static void worker_respawn_timer(evutil_socket_t fd, short what, void *arg)
         worker_spawn(worker->supervisor, worker);
 }
 
+static void worker_retire_timer(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *worker = arg;
+    (void)fd;
+    (void)what;
+    if (worker->pid > 0) {
+        log_write(LOG_WARNING, "worker-%d (pid %d) did not exit within %d s of retiring; killing it",
+                  worker->index, (int)worker->pid, RETIRE_EXIT_SECONDS);
+        kill(worker->pid, SIGKILL);
+    }
+}
+
 static void worker_reaped(struct supervisor *supervisor, struct worker *worker, int status)
 {
     char why[160];
     bool was_loading = !worker->loaded;
+    bool retired = worker->retiring;
+    struct worker *replacement = worker_replacement(supervisor, worker);
     struct timeval delay = { 0, 0 };
 
     if (WIFSIGNALED(status))
@@ -293,11 +387,24 @@ static void worker_reaped(struct supervisor *supervisor, struct worker *worker, 
     }
     worker->pid = 0;
     worker->state = WORKER_DOWN;
+    worker->retiring = false;
+    evtimer_del(worker->retire_timer);
     supervisor->live--;
     if (supervisor->shutting_down) {
         log_write(LOG_INFO, "%s", why);
         if (supervisor->live == 0 && supervisor->shutdown_done != NULL)
             supervisor->shutdown_done(supervisor->shutdown_arg);
+        return;
+    }
+    if (retired) {
+        log_write(LOG_INFO, "%s (retired)", why);
+        return; /* the slot stays empty until the twin is replaced */
+    }
+    if (replacement != NULL) {
+        /* Died before its replacement was ready: the replacement, loading or
+         * waiting out its backoff, takes the place instead of a respawn. */
+        replacement->replacing = NULL;
+        log_write(LOG_WARNING, "%s; its replacement (worker-%d, loading) takes its place", why, worker->index);
         return;
     }
     log_write(LOG_WARNING, "%s", why);
@@ -325,7 +432,7 @@ static void supervisor_sigchld(evutil_socket_t fd, short what, void *arg)
     (void)what;
 
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-        for (int i = 0; i < supervisor->worker_count; i++) {
+        for (int i = 0; i < supervisor->slot_count; i++) {
             if (supervisor->workers[i].pid == pid) {
                 worker_reaped(supervisor, &supervisor->workers[i], status);
                 break;
@@ -355,18 +462,20 @@ struct supervisor *supervisor_new(const struct config *config, struct event_base
     supervisor->serve_argc = serve_argc;
     supervisor->serve_argv = serve_argv;
     supervisor->worker_count = config->workers;
-    supervisor->workers = calloc((size_t)config->workers, sizeof *supervisor->workers);
+    supervisor->slot_count = config->max_requests > 0 ? 2 * config->workers : config->workers;
+    supervisor->workers = calloc((size_t)supervisor->slot_count, sizeof *supervisor->workers);
     supervisor->sigchld = evsignal_new(base, SIGCHLD, supervisor_sigchld, supervisor);
     if (supervisor->workers == NULL || supervisor->sigchld == NULL) {
         supervisor_free(supervisor);
         return NULL;
     }
-    for (int i = 0; i < supervisor->worker_count; i++) {
+    for (int i = 0; i < supervisor->slot_count; i++) {
         struct worker *worker = &supervisor->workers[i];
-        worker->index = i + 1;
+        worker->index = i % supervisor->worker_count + 1;
         worker->supervisor = supervisor;
         worker->respawn_timer = evtimer_new(base, worker_respawn_timer, worker);
-        if (worker->respawn_timer == NULL) {
+        worker->retire_timer = evtimer_new(base, worker_retire_timer, worker);
+        if (worker->respawn_timer == NULL || worker->retire_timer == NULL) {
             supervisor_free(supervisor);
             return NULL;
         }
@@ -397,12 +506,25 @@ enum error_code supervisor_start(struct supervisor *supervisor, struct error *er
 
 int supervisor_worker_count(const struct supervisor *supervisor)
 {
-    return supervisor->worker_count;
+    return supervisor->slot_count;
 }
 
 struct worker *supervisor_worker(struct supervisor *supervisor, int slot)
 {
     return &supervisor->workers[slot];
+}
+
+bool supervisor_worker_finished(struct supervisor *supervisor, struct worker *worker)
+{
+    worker->requests++;
+    if (worker->retiring) {
+        worker_dismiss(worker);
+        return false;
+    }
+    if (supervisor->config->max_requests > 0 && worker->requests >= (unsigned long)supervisor->config->max_requests &&
+        !supervisor->shutting_down)
+        worker_start_replacement(supervisor, worker);
+    return true;
 }
 
 struct bufferevent *supervisor_channel(struct worker *worker)
@@ -421,7 +543,7 @@ void supervisor_kill(struct supervisor *supervisor, struct worker *worker)
 
 enum health supervisor_health(const struct supervisor *supervisor)
 {
-    for (int i = 0; i < supervisor->worker_count; i++) {
+    for (int i = 0; i < supervisor->slot_count; i++) {
         enum worker_state state = supervisor->workers[i].state;
         if (state == WORKER_IDLE || state == WORKER_BUSY)
             return HEALTH_READY;
@@ -449,10 +571,14 @@ void supervisor_shutdown(struct supervisor *supervisor, void (*done)(void *arg),
     supervisor->shutdown_done = done;
     supervisor->shutdown_arg = arg;
     /* Workers ignore SIGTERM; the end of their channel is their signal to
-     * leave, and they only read it between requests. */
-    for (int i = 0; i < supervisor->worker_count; i++) {
+     * leave, and they only read it between requests.  One still loading
+     * holds no request and would only notice after model_fn: killed now, so
+     * a slow load does not hold the exit up to HOOKHOST_GRACEFUL_TIMEOUT. */
+    for (int i = 0; i < supervisor->slot_count; i++) {
         struct worker *worker = &supervisor->workers[i];
         evtimer_del(worker->respawn_timer);
+        if (worker->state == WORKER_LOADING && worker->pid > 0)
+            kill(worker->pid, SIGKILL);
         worker_close_channel(worker);
         worker->state = WORKER_DOWN;
     }
@@ -462,7 +588,7 @@ void supervisor_shutdown(struct supervisor *supervisor, void (*done)(void *arg),
 
 void supervisor_kill_all(struct supervisor *supervisor)
 {
-    for (int i = 0; i < supervisor->worker_count; i++)
+    for (int i = 0; i < supervisor->slot_count; i++)
         if (supervisor->workers[i].pid > 0)
             kill(supervisor->workers[i].pid, SIGKILL);
 }
@@ -471,10 +597,12 @@ void supervisor_free(struct supervisor *supervisor)
 {
     if (supervisor == NULL)
         return;
-    for (int i = 0; supervisor->workers && i < supervisor->worker_count; i++) {
+    for (int i = 0; supervisor->workers && i < supervisor->slot_count; i++) {
         worker_close_channel(&supervisor->workers[i]);
         if (supervisor->workers[i].respawn_timer)
             event_free(supervisor->workers[i].respawn_timer);
+        if (supervisor->workers[i].retire_timer)
+            event_free(supervisor->workers[i].retire_timer);
     }
     if (supervisor->sigchld)
         event_free(supervisor->sigchld);

@@ -6,6 +6,10 @@
  * the model keeps failing to load, so a broken model turns /ping into 500
  * instead of a fork storm.
  *
+ * With HOOKHOST_MAX_REQUESTS a worker is recycled after that many requests:
+ * its replacement is started first, and the old one takes requests until the
+ * replacement is ready, so capacity never drops (see supervisor.c).
+ *
  * Request and response frames on a worker's channel belong to dispatch; the
  * supervisor hands them over through dispatch_on_frame().
  */
@@ -40,7 +44,11 @@ struct worker {
     bool loaded;                     /* this process reported READY */
     unsigned load_failures;          /* consecutive loads that failed, for backoff */
     unsigned long spawns;            /* processes started for this slot */
+    unsigned long requests;          /* requests this process answered */
+    bool retiring;                   /* replaced: finishes its request, then exits; never respawned */
+    struct worker *replacing;        /* set on a replacement until it is ready: the worker it replaces */
     struct event *respawn_timer;
+    struct event *retire_timer;      /* SIGKILLs a retired process that does not exit */
     struct supervisor *supervisor;
 };
 
@@ -65,9 +73,17 @@ void supervisor_on_fatal(struct supervisor *supervisor, void (*fatal)(void *arg,
 /* Starts every worker. */
 enum error_code supervisor_start(struct supervisor *supervisor, struct error *err);
 
-/* Worker slots, for dispatch to choose from. */
+/* Worker slots, for dispatch to choose from (twice the workers when
+ * HOOKHOST_MAX_REQUESTS is set: room for replacements); a slot takes
+ * requests only in WORKER_IDLE. */
 int supervisor_worker_count(const struct supervisor *supervisor);
 struct worker *supervisor_worker(struct supervisor *supervisor, int slot);
+
+/* Dispatch answered the request `worker` was serving.  Counts it, starts a
+ * replacement when the worker reached HOOKHOST_MAX_REQUESTS, and retires a
+ * worker whose replacement is ready.  True when the worker takes another
+ * request (the caller then marks it idle); false when it is leaving. */
+bool supervisor_worker_finished(struct supervisor *supervisor, struct worker *worker);
 
 /* Ends a worker at once (timeout or broken channel); it is reaped and
  * respawned like a crash.  Its in-flight request must already be answered. */

@@ -69,6 +69,10 @@ START_TEST(defaults)
     ck_assert(!config.npy_allow_pickle);
     ck_assert(config.fastpath);
     ck_assert_int_eq(config.queue_max, 1024);
+    ck_assert_int_eq(config.max_requests, 0);
+    ck_assert_int_eq(config.max_connections, 1024);
+    ck_assert_int_eq(config.request_timeout_seconds, 30);
+    ck_assert_int_eq(config.idle_timeout_seconds, 60);
     ck_assert_str_eq(config.pip_args, "");
     ck_assert_str_eq(config.python, HOOKHOST_DEFAULT_PYTHON);
     ck_assert_str_eq(config.python_dir, HOOKHOST_PYTHON_DIR_DEFAULT);
@@ -83,7 +87,9 @@ START_TEST(every_variable)
                      "SAGEMAKER_MAX_PAYLOAD_IN_MB=6", "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT=text/csv",
                      "SAGEMAKER_CONTAINER_LOG_LEVEL=10", "HOOKHOST_GRACEFUL_TIMEOUT=5",
                      "HOOKHOST_ERROR_TRACEBACKS=1", "HOOKHOST_NPY_ALLOW_PICKLE=yes", "HOOKHOST_FASTPATH=off",
-                     "HOOKHOST_QUEUE_MAX=7", "HOOKHOST_PIP_ARGS=--no-index --find-links /wheels",
+                     "HOOKHOST_QUEUE_MAX=7", "HOOKHOST_MAX_REQUESTS=500", "HOOKHOST_MAX_CONNECTIONS=64",
+                     "HOOKHOST_REQUEST_TIMEOUT=3", "HOOKHOST_IDLE_TIMEOUT= 9",
+                     "HOOKHOST_PIP_ARGS=--no-index --find-links /wheels",
                      "HOOKHOST_PYTHON=/opt/py/bin/python3", "HOOKHOST_PYTHON_DIR=/opt/hookhost/python",
                      "SAGEMAKER_SAFE_PORT_RANGE=8000-9000", "SAGEMAKER_REGION=us-west-2",
                      "SAGEMAKER_ENABLE_CLOUDWATCH_METRICS=whatever", "SAGEMAKER_BATCH=true");
@@ -107,6 +113,10 @@ START_TEST(every_variable)
     ck_assert(config.npy_allow_pickle);
     ck_assert(!config.fastpath);
     ck_assert_int_eq(config.queue_max, 7);
+    ck_assert_int_eq(config.max_requests, 500);
+    ck_assert_int_eq(config.max_connections, 64);
+    ck_assert_int_eq(config.request_timeout_seconds, 3);
+    ck_assert_int_eq(config.idle_timeout_seconds, 9);
     ck_assert_str_eq(config.pip_args, "--no-index --find-links /wheels");
     ck_assert_str_eq(config.python, "/opt/py/bin/python3");
     ck_assert_str_eq(config.python_dir, "/opt/hookhost/python");
@@ -203,6 +213,10 @@ START_TEST(bad_numbers_name_variable_and_value)
         { "SAGEMAKER_MAX_PAYLOAD_IN_MB", "1 2" },
         { "HOOKHOST_GRACEFUL_TIMEOUT", "soon" },
         { "HOOKHOST_QUEUE_MAX", "many" },
+        { "HOOKHOST_MAX_REQUESTS", "1k" },
+        { "HOOKHOST_MAX_CONNECTIONS", "lots" },
+        { "HOOKHOST_REQUEST_TIMEOUT", "30s" },
+        { "HOOKHOST_IDLE_TIMEOUT", "1.5" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char variable[128], quoted[64];
@@ -231,6 +245,14 @@ START_TEST(out_of_range_numbers)
         { "SAGEMAKER_MAX_PAYLOAD_IN_MB", "1048577" },
         { "HOOKHOST_GRACEFUL_TIMEOUT", "-1" },
         { "HOOKHOST_QUEUE_MAX", "0" },
+        { "HOOKHOST_MAX_REQUESTS", "-1" },
+        { "HOOKHOST_MAX_REQUESTS", "2147483648" },
+        { "HOOKHOST_MAX_CONNECTIONS", "0" },
+        { "HOOKHOST_MAX_CONNECTIONS", "1000001" },
+        { "HOOKHOST_REQUEST_TIMEOUT", "0" },
+        { "HOOKHOST_REQUEST_TIMEOUT", "86401" },
+        { "HOOKHOST_IDLE_TIMEOUT", "0" },
+        { "HOOKHOST_IDLE_TIMEOUT", "86401" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char variable[128];
@@ -252,6 +274,23 @@ START_TEST(out_of_range_numbers)
     ck_assert_uint_eq(config.max_payload_bytes, 1048576u);
     ck_assert_int_eq(config.graceful_timeout_seconds, 0);
     ck_assert_int_eq(config.timeout_seconds, 1);
+    ck_assert_int_eq(load(ENV("SAGEMAKER_PROGRAM=a.py", "HOOKHOST_MAX_REQUESTS=0", "HOOKHOST_MAX_CONNECTIONS=1",
+                              "HOOKHOST_REQUEST_TIMEOUT=86400", "HOOKHOST_IDLE_TIMEOUT=1"),
+                          NULL),
+                     OK);
+    ck_assert_int_eq(config.max_requests, 0);
+    ck_assert_int_eq(config.max_connections, 1);
+    ck_assert_int_eq(config.request_timeout_seconds, 86400);
+    ck_assert_int_eq(config.idle_timeout_seconds, 1);
+    ck_assert_int_eq(load(ENV("SAGEMAKER_PROGRAM=a.py", "HOOKHOST_MAX_REQUESTS=2147483647",
+                              "HOOKHOST_MAX_CONNECTIONS=1000000", "HOOKHOST_REQUEST_TIMEOUT=1",
+                              "HOOKHOST_IDLE_TIMEOUT=86400"),
+                          NULL),
+                     OK);
+    ck_assert_int_eq(config.max_requests, 2147483647);
+    ck_assert_int_eq(config.max_connections, 1000000);
+    ck_assert_int_eq(config.request_timeout_seconds, 1);
+    ck_assert_int_eq(config.idle_timeout_seconds, 86400);
     ck_assert_int_eq(load(ENV("SAGEMAKER_PROGRAM=a.py", "SAGEMAKER_MAX_PAYLOAD_IN_MB=1048576"), NULL), OK);
     ck_assert_uint_eq(config.max_payload_bytes, (size_t)1048576 * 1048576);
 }
@@ -474,6 +513,8 @@ START_TEST(usage_lists_everything)
         "SAGEMAKER_MODEL_SERVER_TIMEOUT", "SAGEMAKER_MAX_PAYLOAD_IN_MB", "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT",
         "SAGEMAKER_CONTAINER_LOG_LEVEL", "SAGEMAKER_SAFE_PORT_RANGE", "HOOKHOST_GRACEFUL_TIMEOUT",
         "HOOKHOST_ERROR_TRACEBACKS", "HOOKHOST_NPY_ALLOW_PICKLE", "HOOKHOST_FASTPATH", "HOOKHOST_QUEUE_MAX",
+        "HOOKHOST_MAX_REQUESTS", "HOOKHOST_MAX_CONNECTIONS", "HOOKHOST_REQUEST_TIMEOUT", "HOOKHOST_IDLE_TIMEOUT",
+        "default 0 = never", "default 30",
         "HOOKHOST_PIP_ARGS", "HOOKHOST_PYTHON ", "HOOKHOST_PYTHON_DIR", "/ping", "/invocations",
         "/execution-parameters", "default 8080", "default 60", "default 100", "default /opt/ml",
         "default 20", "default 1024", "application/json",
