@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "pyerror.h"
 
 #include <stdlib.h>
@@ -104,6 +105,14 @@ void pyerror_fetch(struct py_failure *failure)
     failure->message = pyerror_text(text, "(the exception could not be printed)");
     Py_XDECREF(text);
     PyErr_Clear();
+    if (failure->message != NULL && failure->message[0] == '\0') {
+        /* MemoryError() and bare `raise X` carry no text; the body must still
+         * say what went wrong. */
+        free(failure->message);
+        failure->message = NULL;
+        if (asprintf(&failure->message, "%s was raised without a message", Py_TYPE(exception)->tp_name) < 0)
+            failure->message = strdup("an exception was raised without a message");
+    }
     failure->trace = pyerror_format_trace(exception);
     Py_DECREF(exception);
     if (failure->name == NULL)

@@ -7,8 +7,12 @@
  * it sends is READY (model loaded) or LOAD_FAILED (then it exits).
  *
  * Death is noticed twice: the channel reaches EOF, and SIGCHLD reaps the pid.
- * Either may come first; the in-flight request is answered by whichever does,
- * and the respawn is scheduled only at the reap, when the slot is truly free.
+ * EOF usually comes first (the kernel closes a dying process's files just
+ * before it becomes a zombie), but only the reap knows how the process died,
+ * so the in-flight request is answered there, with the signal or exit status
+ * in its message.  A process that closed its channel and lives on is killed
+ * after CHANNEL_EOF_EXIT_SECONDS.  The respawn, too, is scheduled only at the
+ * reap, when the slot is truly free.
  *
  * Recycling (HOOKHOST_MAX_REQUESTS = N > 0).  Each worker gets two slots, s
  * and its twin s + workers, both named worker-(s % workers + 1).  When the
@@ -48,6 +52,8 @@
 #define RESPAWN_BACKOFF_MAX_SECONDS 30
 /* A retired worker has nothing left to do but finalise its interpreter. */
 #define RETIRE_EXIT_SECONDS 10
+/* A worker whose channel ended is normally already a zombie-to-be. */
+#define CHANNEL_EOF_EXIT_SECONDS 2
 /* Responses above this are refused as a protocol error: it bounds what a
  * confused worker can make the master buffer. */
 #define SUPERVISOR_MAX_FRAME ((uint64_t)1 << 32)
@@ -115,14 +121,20 @@ static struct worker *worker_replacement(struct supervisor *supervisor, struct w
     return twin != NULL && twin->replacing == worker ? twin : NULL;
 }
 
+/* The process should be exiting: SIGKILL it if it is not reaped in time. */
+static void worker_expect_exit(struct worker *worker, int seconds)
+{
+    struct timeval grace = { seconds, 0 };
+    if (worker->pid > 0)
+        evtimer_add(worker->exit_timer, &grace);
+}
+
 /* A retiring worker is done: closing its channel tells it to exit. */
 static void worker_dismiss(struct worker *worker)
 {
-    struct timeval grace = { RETIRE_EXIT_SECONDS, 0 };
     worker_close_channel(worker);
     worker->state = WORKER_DOWN;
-    if (worker->pid > 0)
-        evtimer_add(worker->retire_timer, &grace);
+    worker_expect_exit(worker, RETIRE_EXIT_SECONDS);
 }
 
 /* worker's replacement is ready: worker takes no new request. */
@@ -269,10 +281,14 @@ static void worker_channel_event(struct bufferevent *channel, short what, void *
     struct worker *worker = arg;
     (void)channel;
     if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
-        char why[128];
-        snprintf(why, sizeof why, "worker-%d (pid %d) died while serving the request", worker->index,
-                 (int)worker->pid);
-        worker_lost(worker, why);
+        /* The request is answered at the reap, which knows the exit status
+         * or signal.  A worker that closed its channel but lives on is
+         * broken anyway; SIGKILL guarantees the reap, and cannot change the
+         * status of a process that is already exiting. */
+        worker_close_channel(worker);
+        worker->state = WORKER_DOWN;
+        if (worker->pid > 0)
+            kill(worker->pid, SIGKILL);
     }
 }
 
@@ -354,14 +370,18 @@ static void worker_respawn_timer(evutil_socket_t fd, short what, void *arg)
         worker_spawn(worker->supervisor, worker);
 }
 
-static void worker_retire_timer(evutil_socket_t fd, short what, void *arg)
+static void worker_exit_timer(evutil_socket_t fd, short what, void *arg)
 {
     struct worker *worker = arg;
     (void)fd;
     (void)what;
     if (worker->pid > 0) {
-        log_write(LOG_WARNING, "worker-%d (pid %d) did not exit within %d s of retiring; killing it",
-                  worker->index, (int)worker->pid, RETIRE_EXIT_SECONDS);
+        if (worker->retiring)
+            log_write(LOG_WARNING, "worker-%d (pid %d) did not exit within %d s of retiring; killing it",
+                      worker->index, (int)worker->pid, RETIRE_EXIT_SECONDS);
+        else
+            log_write(LOG_ERROR, "worker-%d (pid %d) closed its channel but did not exit; killing it",
+                      worker->index, (int)worker->pid);
         kill(worker->pid, SIGKILL);
     }
 }
@@ -388,7 +408,7 @@ static void worker_reaped(struct supervisor *supervisor, struct worker *worker, 
     worker->pid = 0;
     worker->state = WORKER_DOWN;
     worker->retiring = false;
-    evtimer_del(worker->retire_timer);
+    evtimer_del(worker->exit_timer);
     supervisor->live--;
     if (supervisor->shutting_down) {
         log_write(LOG_INFO, "%s", why);
@@ -474,8 +494,8 @@ struct supervisor *supervisor_new(const struct config *config, struct event_base
         worker->index = i % supervisor->worker_count + 1;
         worker->supervisor = supervisor;
         worker->respawn_timer = evtimer_new(base, worker_respawn_timer, worker);
-        worker->retire_timer = evtimer_new(base, worker_retire_timer, worker);
-        if (worker->respawn_timer == NULL || worker->retire_timer == NULL) {
+        worker->exit_timer = evtimer_new(base, worker_exit_timer, worker);
+        if (worker->respawn_timer == NULL || worker->exit_timer == NULL) {
             supervisor_free(supervisor);
             return NULL;
         }
@@ -601,8 +621,8 @@ void supervisor_free(struct supervisor *supervisor)
         worker_close_channel(&supervisor->workers[i]);
         if (supervisor->workers[i].respawn_timer)
             event_free(supervisor->workers[i].respawn_timer);
-        if (supervisor->workers[i].retire_timer)
-            event_free(supervisor->workers[i].retire_timer);
+        if (supervisor->workers[i].exit_timer)
+            event_free(supervisor->workers[i].exit_timer);
     }
     if (supervisor->sigchld)
         event_free(supervisor->sigchld);

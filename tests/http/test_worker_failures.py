@@ -70,11 +70,19 @@ def test_memory_error_is_500_json_and_the_worker_serves_on(server_factory):
     before = plain(server, "ok:a")
     assert before.status == 200
     reply = plain(server, "memory")
-    assert_error_reply(reply, 500, error="MemoryError")
+    assert reply.status == 500, reply
+    assert reply.content_type == "application/json", reply
+    assert reply.json()["error"] == "MemoryError", reply
     after = plain(server, "ok:b")
     assert after.status == 200
     assert after.text.split()[-1] == before.text.split()[-1], "the worker was replaced after a MemoryError"
     assert len(loads(server)) == 1
+
+
+def test_exception_without_a_message_still_has_an_error_message(server_factory):
+    """Section 5: "error-message" says what went wrong; MemoryError() has an empty str()."""
+    server = server_factory(script_file="failures.py", workers=1)
+    assert_error_reply(plain(server, "memory"), 500, error="MemoryError")
 
 
 # ----------------------------------------------------------------------------- clients hanging up
