@@ -620,7 +620,8 @@ static enum outcome parse_value(struct parser *p, int depth, struct value *out,
         out->signed_number = true;
         if (token.kind == TOKEN_MINUS && out->magnitude != 0) {
             out->negative = true;
-            /* -2**63 fits int64, but any negative dimension fails anyway */
+            if (out->magnitude == (uint64_t)INT64_MAX + 1)
+                out->huge = false; /* -2**63 fits int64 */
         }
         return PARSED;
     }

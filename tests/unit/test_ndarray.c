@@ -9,7 +9,7 @@
  *
  * Build (the lead wires it into Makefile.am with PYTHON_CFLAGS,
  * NUMPY_CFLAGS and PYTHON_LIBS):
- *   gcc -std=gnu11 -Isrc $(python3-config --includes) -I$(numpy include) \
+ *   gcc -std=gnu11 -iquote src $(python3-config --includes) -I$(numpy include) \
  *       src/ndarray.c src/codec_npy.c src/buffer.c src/array_desc.c src/error.c \
  *       tests/unit/test_ndarray.c $(pkg-config --cflags --libs check jansson) \
  *       $(python3-config --embed --ldflags)
