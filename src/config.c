@@ -812,12 +812,15 @@ const char *config_log_level_name(int level)
 void config_usage(FILE *out)
 {
     fputs("usage: hookhost serve [options]\n"
+          "       hookhost check [options] [--sample FILE --content-type TYPE --accept TYPE]\n"
           "       hookhost --version\n"
           "       hookhost --help\n"
           "\n"
           "Serves a SageMaker inference script (model_fn, input_fn, predict_fn, output_fn or\n"
-          "transform_fn) over HTTP.  Flags override the environment; \"--flag value\" and\n"
-          "\"--flag=value\" both work.\n"
+          "transform_fn) over HTTP.  `check` loads the script and model as a worker would,\n"
+          "optionally answers one sample request, reports which hooks are user-defined, and\n"
+          "exits non-zero on any problem (see `hookhost check --help`).  Flags override the\n"
+          "environment; \"--flag value\" and \"--flag=value\" both work.\n"
           "\n"
           "Options:\n"
           "  --bind ADDR:PORT     listen address; [::1]:PORT for IPv6, :PORT for all\n"

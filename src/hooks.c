@@ -182,6 +182,23 @@ void hooks_free(struct hooks *hooks)
     free(hooks);
 }
 
+const char *hooks_origin(const struct hooks *hooks, const char *name)
+{
+    if (strcmp(name, "model_fn") == 0)
+        return "user";             /* a loaded script always has one */
+    if (strcmp(name, "input_fn") == 0)
+        return hooks->input_fn ? "user" : hooks->transform_fn ? "none" : "default";
+    if (strcmp(name, "predict_fn") == 0)
+        return hooks->predict_fn ? "user" : hooks->transform_fn ? "none" : "default";
+    if (strcmp(name, "output_fn") == 0)
+        return hooks->output_fn ? "user" : hooks->transform_fn ? "none" : "default";
+    if (strcmp(name, "transform_fn") == 0)
+        return hooks->transform_fn ? "user" : "none";
+    if (strcmp(name, "execution_parameters_fn") == 0)
+        return hooks->execution_parameters ? "user" : "none";
+    return "none";
+}
+
 const char *hooks_execution_parameters(const struct hooks *hooks, size_t *length)
 {
     if (hooks->execution_parameters == NULL) {

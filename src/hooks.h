@@ -41,6 +41,12 @@ struct hook_reply {
 struct hooks *hooks_load(const struct config *config, struct py_failure *failure, bool *fatal);
 void hooks_free(struct hooks *hooks);
 
+/* Who provides the hook called name ("model_fn", "input_fn", "predict_fn",
+ * "output_fn", "transform_fn" or "execution_parameters_fn"): "user" when the
+ * script defines it, "default" for a chain hook hookhost fills in, "none"
+ * otherwise (also for an unknown name).  Static storage. */
+const char *hooks_origin(const struct hooks *hooks, const char *name);
+
 /* The user's execution_parameters_fn() result as JSON bytes (borrowed), or
  * NULL when the script has none. */
 const char *hooks_execution_parameters(const struct hooks *hooks, size_t *length);

@@ -2,6 +2,7 @@
  * main: command line -> role.
  *
  *   hookhost serve [options]      the master (no Python in this process)
+ *   hookhost check [options]      load the script and model once, report, exit
  *   hookhost --worker N [options] a worker, started by the master only
  *   hookhost --help | --version
  */
@@ -12,6 +13,7 @@
 #include "config.h"
 #include "log.h"
 #include "master.h"
+#include "script_check.h"
 #include "startup.h"
 #include "worker.h"
 
@@ -91,8 +93,17 @@ int main(int argc, char **argv)
         }
         return serve(argv[0], argc - 2, argv + 2);
     }
+    if (argc >= 2 && strcmp(argv[1], "check") == 0) {
+        for (int i = 2; i < argc; i++) {
+            if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+                script_check_usage(stdout);
+                return 0;
+            }
+        }
+        return script_check_main(argc - 2, argv + 2);
+    }
     if (argc >= 3 && strcmp(argv[1], "--worker") == 0)
         return work(argv[2], argc - 3, argv + 3);
-    fprintf(stderr, "usage: hookhost serve [options]   (hookhost --help for the options)\n");
+    fprintf(stderr, "usage: hookhost serve|check [options]   (hookhost --help for the options)\n");
     return 2;
 }

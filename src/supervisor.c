@@ -10,9 +10,9 @@
  * EOF usually comes first (the kernel closes a dying process's files just
  * before it becomes a zombie), but only the reap knows how the process died,
  * so the in-flight request is answered there, with the signal or exit status
- * in its message.  A process that closed its channel and lives on is killed
- * after CHANNEL_EOF_EXIT_SECONDS.  The respawn, too, is scheduled only at the
- * reap, when the slot is truly free.
+ * in its message.  EOF is followed by a SIGKILL, so a process that closed its
+ * channel and lives on is reaped too.  The respawn, too, is scheduled only at
+ * the reap, when the slot is truly free.
  *
  * Recycling (HOOKHOST_MAX_REQUESTS = N > 0).  Each worker gets two slots, s
  * and its twin s + workers, both named worker-(s % workers + 1).  When the
@@ -52,8 +52,6 @@
 #define RESPAWN_BACKOFF_MAX_SECONDS 30
 /* A retired worker has nothing left to do but finalise its interpreter. */
 #define RETIRE_EXIT_SECONDS 10
-/* A worker whose channel ended is normally already a zombie-to-be. */
-#define CHANNEL_EOF_EXIT_SECONDS 2
 /* Responses above this are refused as a protocol error: it bounds what a
  * confused worker can make the master buffer. */
 #define SUPERVISOR_MAX_FRAME ((uint64_t)1 << 32)
@@ -376,12 +374,8 @@ static void worker_exit_timer(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     if (worker->pid > 0) {
-        if (worker->retiring)
-            log_write(LOG_WARNING, "worker-%d (pid %d) did not exit within %d s of retiring; killing it",
-                      worker->index, (int)worker->pid, RETIRE_EXIT_SECONDS);
-        else
-            log_write(LOG_ERROR, "worker-%d (pid %d) closed its channel but did not exit; killing it",
-                      worker->index, (int)worker->pid);
+        log_write(LOG_WARNING, "worker-%d (pid %d) did not exit within %d s of retiring; killing it",
+                  worker->index, (int)worker->pid, RETIRE_EXIT_SECONDS);
         kill(worker->pid, SIGKILL);
     }
 }

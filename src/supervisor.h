@@ -48,7 +48,7 @@ struct worker {
     bool retiring;                   /* replaced: finishes its request, then exits; never respawned */
     struct worker *replacing;        /* set on a replacement until it is ready: the worker it replaces */
     struct event *respawn_timer;
-    struct event *retire_timer;      /* SIGKILLs a retired process that does not exit */
+    struct event *exit_timer;        /* SIGKILLs a retired process that does not exit */
     struct supervisor *supervisor;
 };
 

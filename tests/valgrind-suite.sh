@@ -17,7 +17,7 @@ for suite in test_npy test_json test_csv test_number test_ipc test_http_parser t
 done
 
 work=$(mktemp -d)
-trap 'kill "$master" 2>/dev/null; rm -rf "$work"' EXIT INT TERM
+trap 'kill "$master" 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
 port=$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 $vg --log-file="$work/valgrind.log" "${HOOKHOST_BIN:-./src/hookhost}" serve --bind "127.0.0.1:$port" --workers 2 \
     --code-dir "$src/examples/mlp/code" --model-dir "$src/examples/mlp/model" --program inference.py \

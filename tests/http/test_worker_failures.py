@@ -165,3 +165,40 @@ def test_max_requests_recycles_the_worker_and_loses_nothing(server_factory):
     assert server.worker_pids().count(first) == 0
     log = server.log()
     assert "respawning" not in log and "WARNING" not in log, log[-3000:]
+
+
+def test_max_requests_replacement_that_cannot_load_leaves_the_old_worker_serving(server_factory):
+    """The replacement fails to load: the old worker serves on (/ping stays 200, nothing fails) and the
+    replacement is retried with backoff; once loading works again, it takes over and the old one retires."""
+    server = server_factory(script_file="failures.py", workers=1, env={"HOOKHOST_MAX_REQUESTS": "2"})
+    first = wait_loads(server, 1)[0]
+    (server.model_dir / "fail_load.txt").write_text("no\n")
+    mark = server.mark()
+    for i in range(2):
+        assert plain(server, "ok:%d" % i).status == 200
+    server.wait_log(r"respawning worker-1 in 1 s", since=mark, timeout=10)
+    for i in range(2, 8):
+        reply = plain(server, "ok:%d" % i)
+        assert reply.status == 200 and int(reply.text.split()[-1]) == first, reply
+        assert server.request("GET", "/ping").status == 200
+    (server.model_dir / "fail_load.txt").unlink()
+    second = wait_loads(server, 2, timeout=15)[1]
+    server.wait_log(r"worker-1 \(pid %d\) exited with status 0 \(retired\)" % first, since=mark, timeout=15)
+    reply = plain(server, "ok:last")
+    assert reply.status == 200 and int(reply.text.split()[-1]) == second, reply
+
+
+def test_max_requests_old_worker_dying_while_its_replacement_loads(server_factory):
+    """The old worker dies while its replacement loads: its request gets 500, the replacement takes its
+    place, and the slot is not respawned on top of it (one load, not two)."""
+    server = server_factory(script_file="failures.py", workers=1, env={"HOOKHOST_MAX_REQUESTS": "1"},
+                            model_files={"load_delay.txt": "1.5"})
+    first = wait_loads(server, 1, timeout=20)[0]
+    assert plain(server, "ok:0").status == 200          # the replacement starts loading (1.5 s)
+    assert_error_reply(plain(server, "exit:3"), 500, error="WorkerDied", message_contains="status 3")
+    second = wait_loads(server, 2, timeout=20)[1]
+    reply = plain(server, "ok:1", timeout=20)
+    assert reply.status == 200 and int(reply.text.split()[-1]) == second, reply
+    time.sleep(0.5)
+    assert loads(server) == [first, second], "the dead worker's slot was respawned too: %r" % loads(server)
+    assert "its replacement (worker-1, loading) takes its place" in server.log()

@@ -2,9 +2,10 @@
 
 model_fn appends "<pid>\\n" to <model_dir>/loads.txt (one O_APPEND write), so
 tests count loads; it first sleeps <model_dir>/load_delay.txt seconds when
-that file exists.  Requests that run a while first append
-"<command> <token> <pid>\\n" to <model_dir>/started.txt, so a test knows the
-request is inside predict_fn and which process has it.
+that file exists, and fails while <model_dir>/fail_load.txt exists.
+Requests that run a while first append "<command> <token> <pid>\\n" to
+<model_dir>/started.txt, so a test knows the request is inside predict_fn and
+which process has it.
 
   ok[:ID]                 "ok ID pid" at once
   id:ID                   appends "begin ID pid" to started.txt, sleeps 2 ms, answers "done ID pid"
@@ -12,7 +13,7 @@ request is inside predict_fn and which process has it.
   spin:SECONDS:TOKEN      pure-Python busy loop
   chang:TOKEN             C-level hang: every signal blocked, then libc pause() (only SIGKILL ends it)
   csleep:SECONDS:TOKEN    C-level sleep: libc sleep() with every signal blocked
-  segv                    dereferences NULL through ctypes
+  segv                    reads address 8 through ctypes (SIGSEGV)
   exit:CODE               os._exit(CODE)
   memory                  asks the allocator for 1 PiB: a real MemoryError
   big:BYTES               answers BYTES bytes of "x"
@@ -36,6 +37,8 @@ def _append(name, line):
 def model_fn(model_dir):
     global MODEL_DIR
     MODEL_DIR = model_dir
+    if os.path.exists(os.path.join(model_dir, "fail_load.txt")):
+        raise RuntimeError("fail_load.txt says this load fails")
     delay_file = os.path.join(model_dir, "load_delay.txt")
     if os.path.exists(delay_file):
         with open(delay_file) as delay:
@@ -85,7 +88,7 @@ def predict_fn(data, model):
         return "pause returned %d" % model
     if command == "segv":
         _started(command, "-")
-        return ctypes.string_at(0, 16)
+        return ctypes.cast(8, ctypes.POINTER(ctypes.c_int))[0]
     if command == "exit":
         _started(command, "-")
         os._exit(int(rest))

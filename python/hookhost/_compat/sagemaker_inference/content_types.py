@@ -1,0 +1,9 @@
+"""sagemaker_inference content types (hookhost compatibility): the constants scripts compare against."""
+
+JSON = "application/json"
+CSV = "text/csv"
+OCTET_STREAM = "application/octet-stream"
+ANY = "*/*"
+NPY = "application/x-npy"
+NPZ = "application/x-npz"
+UTF8_TYPES = [JSON, CSV]
