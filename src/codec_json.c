@@ -46,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec_emit.h"
 #include "number_format.h"
 #include "number_parse.h"
 
@@ -1081,159 +1082,11 @@ enum error_code jsonlines_decode_float32(const char *text, size_t length, struct
  * opening brackets and an element's text. */
 #define ELEMENT_ROOM (NUMBER_FORMAT_MAX + 2 + 2 * ARRAY_MAX_DIMS)
 #define RESERVE_CHUNK ((size_t)256 * ELEMENT_ROOM)
-
-/* Prints straight into out's spare capacity, growing it a chunk at a time.
- * Near out's maximum, where a chunk (or even ELEMENT_ROOM) would overshoot,
- * a step is printed into scratch and copied if it fits, so an output that
- * fits the maximum is never refused. */
-struct emitter {
-    struct buffer *out;
-    char *cursor;               /* where the next byte goes */
-    char *limit;                /* end of out's capacity */
-    char *saved;                /* the real cursor while printing into scratch */
-    bool in_scratch;
-    char scratch[ELEMENT_ROOM];
-};
-
-static void emitter_init(struct emitter *emitter, struct buffer *out)
-{
-    emitter->out = out;
-    emitter->cursor = out->data != NULL ? out->data + out->length : NULL;
-    emitter->limit = out->data != NULL ? out->data + out->capacity : NULL;
-    emitter->saved = NULL;
-    emitter->in_scratch = false;
-}
-
-static void emitter_sync(struct emitter *emitter)
-{
-    if (emitter->out->data != NULL)
-        emitter->out->length = (size_t)(emitter->cursor - emitter->out->data);
-}
-
-/* Call before printing at most ELEMENT_ROOM bytes. */
-static inline enum error_code emitter_begin(struct emitter *emitter)
-{
-    struct buffer *out = emitter->out;
-    size_t want = RESERVE_CHUNK;
-    enum error_code rc;
-
-    if (emitter->cursor != NULL && (size_t)(emitter->limit - emitter->cursor) >= ELEMENT_ROOM)
-        return OK;
-    emitter_sync(emitter);
-    if (want > out->max - out->length)
-        want = out->max - out->length;
-    if ((rc = buffer_reserve(out, want)) != OK)
-        return rc;
-    if (out->data != NULL) {
-        emitter->cursor = out->data + out->length;
-        emitter->limit = out->data + out->capacity;
-        if ((size_t)(emitter->limit - emitter->cursor) >= ELEMENT_ROOM)
-            return OK;
-    }
-    emitter->saved = emitter->cursor;
-    emitter->cursor = emitter->scratch;
-    emitter->in_scratch = true;
-    return OK;
-}
-
-/* Call after the bytes begin made room for. */
-static inline enum error_code emitter_end(struct emitter *emitter)
-{
-    size_t length, room;
-    if (!emitter->in_scratch)
-        return OK;
-    length = (size_t)(emitter->cursor - emitter->scratch);
-    room = emitter->saved != NULL ? (size_t)(emitter->limit - emitter->saved) : 0;
-    emitter->in_scratch = false;
-    if (length > room) {
-        buffer_free(emitter->out);
-        emitter->cursor = emitter->limit = NULL;
-        return ERR_TOO_LARGE;
-    }
-    if (length > 0)
-        memcpy(emitter->saved, emitter->scratch, length);
-    emitter->cursor = emitter->saved + length;
-    return OK;
-}
-
-enum element_format {
-    FORMAT_BOOL,
-    FORMAT_INT8, FORMAT_INT16, FORMAT_INT32, FORMAT_INT64,
-    FORMAT_UINT8, FORMAT_UINT16, FORMAT_UINT32, FORMAT_UINT64,
-    FORMAT_FLOAT16, FORMAT_FLOAT32, FORMAT_FLOAT64
-};
-
-static bool element_format(const struct array_desc *desc, enum element_format *format)
-{
-    switch (desc->kind) {
-    case ELEMENT_BOOL:
-        *format = FORMAT_BOOL;
-        return desc->itemsize == 1;
-    case ELEMENT_INT:
-    case ELEMENT_UINT: {
-        int base = desc->kind == ELEMENT_INT ? FORMAT_INT8 : FORMAT_UINT8;
-        switch (desc->itemsize) {
-        case 1: *format = (enum element_format)base; return true;
-        case 2: *format = (enum element_format)(base + 1); return true;
-        case 4: *format = (enum element_format)(base + 2); return true;
-        case 8: *format = (enum element_format)(base + 3); return true;
-        }
-        return false;
-    }
-    case ELEMENT_FLOAT:
-        switch (desc->itemsize) {
-        case 2: *format = FORMAT_FLOAT16; return true;
-        case 4: *format = FORMAT_FLOAT32; return true;
-        case 8: *format = FORMAT_FLOAT64; return true;
-        }
-        return false;
-    case ELEMENT_COMPLEX:
-        break;
-    }
-    return false;
-}
-
-static inline uint64_t load_bits(const unsigned char *p, size_t size, bool swap)
-{
-    uint8_t u8;
-    uint16_t u16;
-    uint32_t u32;
-    uint64_t u64;
-    switch (size) {
-    case 1:
-        u8 = *p;
-        return u8;
-    case 2:
-        memcpy(&u16, p, 2);
-        return swap ? __builtin_bswap16(u16) : u16;
-    case 4:
-        memcpy(&u32, p, 4);
-        return swap ? __builtin_bswap32(u32) : u32;
-    default:
-        memcpy(&u64, p, 8);
-        return swap ? __builtin_bswap64(u64) : u64;
-    }
-}
-
-static inline double half_to_double(uint16_t half)
-{
-    unsigned exponent = (half >> 10) & 0x1F, mantissa = half & 0x3FF;
-    double magnitude;
-    if (exponent == 0)
-        magnitude = mantissa * 0x1p-24;
-    else if (exponent == 31)
-        magnitude = mantissa ? NAN : INFINITY;
-    else
-        magnitude = (double)(mantissa | 0x400) * ldexp(1.0, (int)exponent - 25);
-    return (half & 0x8000) ? -magnitude : magnitude;
-}
+_Static_assert(ELEMENT_ROOM <= EMITTER_STEP_MAX, "a JSON step must fit the emitter's scratch");
 
 /* Prints one element as json.dumps prints the Python scalar tolist() gives. */
 static inline char *print_element(enum element_format format, const unsigned char *p, bool swap, char *out)
 {
-    uint64_t bits;
-    float single;
-    double real;
     switch (format) {
     case FORMAT_BOOL:
         if (*p) {
@@ -1243,32 +1096,19 @@ static inline char *print_element(enum element_format format, const unsigned cha
         memcpy(out, "false", 5);
         return out + 5;
     case FORMAT_INT8:
-        return out + number_format_int64((int8_t)*p, out);
     case FORMAT_INT16:
-        return out + number_format_int64((int16_t)load_bits(p, 2, swap), out);
     case FORMAT_INT32:
-        return out + number_format_int64((int32_t)load_bits(p, 4, swap), out);
     case FORMAT_INT64:
-        return out + number_format_int64((int64_t)load_bits(p, 8, swap), out);
+        return out + number_format_int64(element_load_int(format, p, swap), out);
     case FORMAT_UINT8:
-        return out + number_format_uint64(*p, out);
     case FORMAT_UINT16:
-        return out + number_format_uint64(load_bits(p, 2, swap), out);
     case FORMAT_UINT32:
-        return out + number_format_uint64(load_bits(p, 4, swap), out);
     case FORMAT_UINT64:
-        return out + number_format_uint64(load_bits(p, 8, swap), out);
+        return out + number_format_uint64(element_load_uint(format, p, swap), out);
     case FORMAT_FLOAT16:
-        return out + number_format_double_json(half_to_double((uint16_t)load_bits(p, 2, swap)), out);
-    case FORMAT_FLOAT32: {
-        uint32_t word = (uint32_t)load_bits(p, 4, swap);
-        memcpy(&single, &word, 4);
-        return out + number_format_double_json(single, out);
-    }
+    case FORMAT_FLOAT32:
     case FORMAT_FLOAT64:
-        bits = load_bits(p, 8, swap);
-        memcpy(&real, &bits, 8);
-        return out + number_format_double_json(real, out);
+        return out + number_format_double_json(element_load_float(format, p, swap), out);
     }
     return out;
 }
@@ -1296,7 +1136,7 @@ static enum error_code layout_init(const struct array_desc *desc, struct layout 
                          desc->itemsize);
     if (!array_desc_count(desc, &count, &bytes))
         return error_set(err, ERR_TOO_LARGE, "json: array size overflows");
-    layout->swap = desc->itemsize > 1 && desc->big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
+    layout->swap = element_swapped(desc);
     layout->itemsize = desc->itemsize;
     layout->ndim = desc->ndim;
     layout->shape = desc->shape;
@@ -1390,7 +1230,7 @@ enum error_code json_encode(const struct array_desc *desc, const void *data, str
 
     if ((rc = layout_init(desc, &layout, err)) != OK)
         return rc;
-    emitter_init(&emitter, out);
+    emitter_init(&emitter, out, ELEMENT_ROOM, RESERVE_CHUNK);
     if ((rc = print_nested(&emitter, &layout, 0, data)) != OK)
         return error_set(err, rc, "json: output over %zu bytes or out of memory", out->max);
     emitter_sync(&emitter);
@@ -1407,7 +1247,7 @@ enum error_code jsonlines_encode(const struct array_desc *desc, const void *data
 
     if ((rc = layout_init(desc, &layout, err)) != OK)
         return rc;
-    emitter_init(&emitter, out);
+    emitter_init(&emitter, out, ELEMENT_ROOM, RESERVE_CHUNK);
     if (desc->ndim == 0) {
         if ((rc = print_nested(&emitter, &layout, 0, row)) == OK)
             rc = print_newline(&emitter);

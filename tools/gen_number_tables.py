@@ -12,7 +12,14 @@ reciprocal 2^b / 5^-q, rounded up for q >= -27 (where 5^-q fits in 64 bits
 and the halfway test needs an upper bound) and truncated otherwise.
 
 number_format.c (Ryu): for i in [0, 325], 5^i scaled to 125 bits (truncated),
-and for q in [0, 341], floor(2^(bits(5^q) - 1 + 125) / 5^q) + 1.
+and for q in [0, 341], floor(2^(bits(5^q) - 1 + 125) / 5^q) + 1.  For the
+binary32/binary16 core, one 64-bit word each: 5^i scaled to 64 bits
+(truncated) for the i its negative exponents use, and floor(2^(bits(5^q) - 1 +
+63) / 5^q) + 1 for the q its positive ones use; the script also checks that
+every shift that core makes lies in 1..63, which its C relies on.  And for
+the binary32 exponent fields 114..147, the factor that turns a mantissa into
+its value in decimal units of its own magnitude, scaled by 2^32; and the
+like, scaled by 2^64, for the same values widened to binary64.
 """
 import argparse
 import os
@@ -27,6 +34,13 @@ PARSE_LARGEST_POWER = 308
 FORMAT_POW5_COUNT = 326
 FORMAT_POW5_INVERSE_COUNT = 342
 FORMAT_BITS = 125
+FLOAT_POWER_BITS = 64
+FLOAT_INVERSE_BITS = 63
+UNIT_SCALE_FIRST = 114
+UNIT_SCALE_LAST = 147
+UNIT_SCALE_BITS = 32
+WIDENED_FIRST = UNIT_SCALE_FIRST - 127 + 1023
+WIDENED_LAST = UNIT_SCALE_LAST - 127 + 1023
 
 
 def parse_table():
@@ -62,6 +76,37 @@ def pow5_bits(e):
     return ((e * 1217359) >> 19) + 1
 
 
+def log10_pow2(e):
+    return (e * 78913) >> 18
+
+
+def log10_pow5(e):
+    return (e * 732923) >> 20
+
+
+def float_core_indices():
+    """The table indices and shifts number_format.c's binary32 core uses:
+    every e2 (biased exponent minus bias, fraction bits and 2) of a binary32
+    or binary16 value, through the same q choice as the C."""
+    e2s = set()
+    for fraction_bits, bias, top in ((23, 127, 254), (10, 15, 30)):
+        for exponent in range(0, top + 1):
+            e2s.add(max(exponent, 1) - bias - fraction_bits - 2)
+    inverse_q, power_i, shifts = set(), set(), set()
+    for e2 in e2s:
+        if e2 >= 0:
+            q = log10_pow2(e2) - (e2 > 3)
+            inverse_q.add(q)
+            shifts.add(pow5_bits(q) - 1 + FLOAT_INVERSE_BITS - e2 + q)
+        else:
+            q = log10_pow5(-e2) - (-e2 > 1)
+            i = -e2 - q
+            power_i.add(i)
+            shifts.add(q - (pow5_bits(i) - FLOAT_POWER_BITS))
+    assert 0 < min(shifts) and max(shifts) < 64, shifts
+    return max(power_i) + 1, max(inverse_q) + 1
+
+
 def format_table():
     lines = ['/* 5^i scaled to %d bits, i = 0..%d: {high, low}. */\n' % (FORMAT_BITS, FORMAT_POW5_COUNT - 1),
              'static const uint64_t power_of_five_split[%d][2] = {\n' % FORMAT_POW5_COUNT]
@@ -81,6 +126,56 @@ def format_table():
         power = 5 ** q
         value = (1 << (pow5_bits(q) - 1 + FORMAT_BITS)) // power + 1
         assert value < 1 << 128
+        lines.append('    {0x%016xu, 0x%016xu},\n' % (value >> 64, value & (2 ** 64 - 1)))
+    lines.append('};\n\n')
+    power_count, inverse_count = float_core_indices()
+    lines.append('/* 5^i scaled to %d bits, i = 0..%d, for the binary32 core. */\n'
+                 % (FLOAT_POWER_BITS, power_count - 1))
+    lines.append('static const uint64_t float_power_of_five[%d] = {\n' % power_count)
+    for i in range(power_count):
+        power = 5 ** i
+        shift = power.bit_length() - FLOAT_POWER_BITS
+        value = power >> shift if shift > 0 else power << -shift
+        assert value.bit_length() == FLOAT_POWER_BITS
+        lines.append('    0x%016xu,\n' % value)
+    lines.append('};\n\n')
+    lines.append('/* 2^(bits(5^q) - 1 + %d) / 5^q, rounded up, q = 0..%d, for the binary32 core. */\n'
+                 % (FLOAT_INVERSE_BITS, inverse_count - 1))
+    lines.append('static const uint64_t float_power_of_five_inverse[%d] = {\n' % inverse_count)
+    for q in range(inverse_count):
+        value = (1 << (pow5_bits(q) - 1 + FLOAT_INVERSE_BITS)) // 5 ** q + 1
+        assert value < 1 << 64
+        lines.append('    0x%016xu,\n' % value)
+    lines.append('};\n\n')
+    lines.append('/* 5^n * 2^(%d - t) for binary32 exponent fields %d..%d, where 2^q is the\n'
+                 ' * unit in the last place (q = field - 150), n = ceil(-q * log10(2)) and\n'
+                 ' * t = -q - n: 10^n / 2^-q scaled by 2^%d. */\n'
+                 % (UNIT_SCALE_BITS, UNIT_SCALE_FIRST, UNIT_SCALE_LAST, UNIT_SCALE_BITS))
+    lines.append('static const uint64_t float_unit_scale[%d] = {\n' % (UNIT_SCALE_LAST - UNIT_SCALE_FIRST + 1))
+    for field in range(UNIT_SCALE_FIRST, UNIT_SCALE_LAST + 1):
+        minus_q = 150 - field
+        n = log10_pow2(minus_q) + 1
+        assert 10 ** (n - 1) < 2 ** minus_q < 10 ** n
+        t = minus_q - n
+        assert 0 <= t <= UNIT_SCALE_BITS
+        value = 5 ** n << (UNIT_SCALE_BITS - t)
+        assert value * 2 ** 25 < 2 ** 63      # 2 * c * value + value fits, c < 2^24
+        lines.append('    0x%016xu,\n' % value)
+    lines.append('};\n\n')
+    lines.append('/* The same for binary64 values that are binary32 ones widened, binary64\n'
+                 ' * exponent fields %d..%d: 5^n * 2^(64 - t) with 2^q the binary64 unit in the\n'
+                 ' * last place (q = field - 1075), n = ceil(-q * log10(2)), t = -q - 29 - n,\n'
+                 ' * so that a binary32 mantissa c times it is x / 10^-n * 2^64: {high, low}. */\n'
+                 % (WIDENED_FIRST, WIDENED_LAST))
+    lines.append('static const uint64_t widened_unit_scale[%d][2] = {\n' % (WIDENED_LAST - WIDENED_FIRST + 1))
+    for field in range(WIDENED_FIRST, WIDENED_LAST + 1):
+        minus_q = 1075 - field
+        n = log10_pow2(minus_q) + 1
+        assert 10 ** (n - 1) < 2 ** minus_q < 10 ** n
+        t = minus_q - 29 - n
+        assert t <= 34                        # the half unit M / 2^30 is whole
+        value = 5 ** n << (64 - t)
+        assert value < 2 ** 98 and (2 ** 24 * value) >> 64 < 10 ** 18   # c * M fits, units fit
         lines.append('    {0x%016xu, 0x%016xu},\n' % (value >> 64, value & (2 ** 64 - 1)))
     lines.append('};\n')
     return ''.join(lines)
