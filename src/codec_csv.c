@@ -18,13 +18,13 @@
  */
 #include "codec_csv.h"
 
-#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec_emit.h"
 #include "number_format.h"
 #include "number_parse.h"
 
@@ -302,157 +302,11 @@ enum error_code csv_decode_float32(const char *text, size_t length, struct array
 #define ELEMENT_ROOM (NUMBER_FORMAT_MAX + 1)
 #define RESERVE_CHUNK ((size_t)1024 * ELEMENT_ROOM)
 
-/* Prints straight into out's spare capacity, growing it a chunk at a time.
- * Near out's maximum, where a chunk (or even ELEMENT_ROOM) would overshoot,
- * a step is printed into scratch and copied if it fits, so an output that
- * fits the maximum is never refused. */
-struct emitter {
-    struct buffer *out;
-    char *cursor;               /* where the next byte goes */
-    char *limit;                /* end of out's capacity */
-    char *saved;                /* the real cursor while printing into scratch */
-    bool in_scratch;
-    char scratch[ELEMENT_ROOM];
-};
-
-static void emitter_init(struct emitter *emitter, struct buffer *out)
-{
-    emitter->out = out;
-    emitter->cursor = out->data != NULL ? out->data + out->length : NULL;
-    emitter->limit = out->data != NULL ? out->data + out->capacity : NULL;
-    emitter->saved = NULL;
-    emitter->in_scratch = false;
-}
-
-static void emitter_sync(struct emitter *emitter)
-{
-    if (emitter->out->data != NULL)
-        emitter->out->length = (size_t)(emitter->cursor - emitter->out->data);
-}
-
-/* Call before printing at most ELEMENT_ROOM bytes. */
-static inline enum error_code emitter_begin(struct emitter *emitter)
-{
-    struct buffer *out = emitter->out;
-    size_t want = RESERVE_CHUNK;
-    enum error_code rc;
-
-    if (emitter->cursor != NULL && (size_t)(emitter->limit - emitter->cursor) >= ELEMENT_ROOM)
-        return OK;
-    emitter_sync(emitter);
-    if (want > out->max - out->length)
-        want = out->max - out->length;
-    if ((rc = buffer_reserve(out, want)) != OK)
-        return rc;
-    if (out->data != NULL) {
-        emitter->cursor = out->data + out->length;
-        emitter->limit = out->data + out->capacity;
-        if ((size_t)(emitter->limit - emitter->cursor) >= ELEMENT_ROOM)
-            return OK;
-    }
-    emitter->saved = emitter->cursor;
-    emitter->cursor = emitter->scratch;
-    emitter->in_scratch = true;
-    return OK;
-}
-
-/* Call after the bytes begin made room for. */
-static inline enum error_code emitter_end(struct emitter *emitter)
-{
-    size_t length, room;
-    if (!emitter->in_scratch)
-        return OK;
-    length = (size_t)(emitter->cursor - emitter->scratch);
-    room = emitter->saved != NULL ? (size_t)(emitter->limit - emitter->saved) : 0;
-    emitter->in_scratch = false;
-    if (length > room) {
-        buffer_free(emitter->out);
-        emitter->cursor = emitter->limit = NULL;
-        return ERR_TOO_LARGE;
-    }
-    if (length > 0)
-        memcpy(emitter->saved, emitter->scratch, length);
-    emitter->cursor = emitter->saved + length;
-    return OK;
-}
-
-enum element_format {
-    FORMAT_BOOL,
-    FORMAT_INT8, FORMAT_INT16, FORMAT_INT32, FORMAT_INT64,
-    FORMAT_UINT8, FORMAT_UINT16, FORMAT_UINT32, FORMAT_UINT64,
-    FORMAT_FLOAT16, FORMAT_FLOAT32, FORMAT_FLOAT64
-};
-
-static bool element_format(const struct array_desc *desc, enum element_format *format)
-{
-    int base;
-    switch (desc->kind) {
-    case ELEMENT_BOOL:
-        *format = FORMAT_BOOL;
-        return desc->itemsize == 1;
-    case ELEMENT_INT:
-    case ELEMENT_UINT:
-        base = desc->kind == ELEMENT_INT ? FORMAT_INT8 : FORMAT_UINT8;
-        switch (desc->itemsize) {
-        case 1: *format = (enum element_format)base; return true;
-        case 2: *format = (enum element_format)(base + 1); return true;
-        case 4: *format = (enum element_format)(base + 2); return true;
-        case 8: *format = (enum element_format)(base + 3); return true;
-        }
-        return false;
-    case ELEMENT_FLOAT:
-        switch (desc->itemsize) {
-        case 2: *format = FORMAT_FLOAT16; return true;
-        case 4: *format = FORMAT_FLOAT32; return true;
-        case 8: *format = FORMAT_FLOAT64; return true;
-        }
-        return false;
-    case ELEMENT_COMPLEX:
-        break;
-    }
-    return false;
-}
-
-static inline uint64_t load_bits(const unsigned char *p, size_t size, bool swap)
-{
-    uint16_t u16;
-    uint32_t u32;
-    uint64_t u64;
-    switch (size) {
-    case 1:
-        return *p;
-    case 2:
-        memcpy(&u16, p, 2);
-        return swap ? __builtin_bswap16(u16) : u16;
-    case 4:
-        memcpy(&u32, p, 4);
-        return swap ? __builtin_bswap32(u32) : u32;
-    default:
-        memcpy(&u64, p, 8);
-        return swap ? __builtin_bswap64(u64) : u64;
-    }
-}
-
-static inline double half_to_double(uint16_t half)
-{
-    unsigned exponent = (half >> 10) & 0x1F, mantissa = half & 0x3FF;
-    double magnitude;
-    if (exponent == 0)
-        magnitude = mantissa * 0x1p-24;
-    else if (exponent == 31)
-        magnitude = mantissa ? NAN : INFINITY;
-    else
-        magnitude = ldexp((double)(mantissa | 0x400), (int)exponent - 25);
-    return (half & 0x8000) ? -magnitude : magnitude;
-}
+_Static_assert(ELEMENT_ROOM <= EMITTER_STEP_MAX, "a CSV step must fit the emitter's scratch");
 
 /* numpy's str() of one element: what savetxt's '%s' prints. */
 static inline char *print_element(enum element_format format, const unsigned char *p, bool swap, char *out)
 {
-    uint64_t bits;
-    uint32_t word;
-    float single;
-    double real;
     switch (format) {
     case FORMAT_BOOL:
         if (*p) {
@@ -462,31 +316,22 @@ static inline char *print_element(enum element_format format, const unsigned cha
         memcpy(out, "False", 5);
         return out + 5;
     case FORMAT_INT8:
-        return out + number_format_int64((int8_t)*p, out);
     case FORMAT_INT16:
-        return out + number_format_int64((int16_t)load_bits(p, 2, swap), out);
     case FORMAT_INT32:
-        return out + number_format_int64((int32_t)load_bits(p, 4, swap), out);
     case FORMAT_INT64:
-        return out + number_format_int64((int64_t)load_bits(p, 8, swap), out);
+        return out + number_format_int64(element_load_int(format, p, swap), out);
     case FORMAT_UINT8:
-        return out + number_format_uint64(*p, out);
     case FORMAT_UINT16:
-        return out + number_format_uint64(load_bits(p, 2, swap), out);
     case FORMAT_UINT32:
-        return out + number_format_uint64(load_bits(p, 4, swap), out);
     case FORMAT_UINT64:
-        return out + number_format_uint64(load_bits(p, 8, swap), out);
+        return out + number_format_uint64(element_load_uint(format, p, swap), out);
+    /* numpy's str() rounds to the element's own precision. */
     case FORMAT_FLOAT16:
-        return out + number_format_numpy_str(half_to_double((uint16_t)load_bits(p, 2, swap)), 16, out);
+        return out + number_format_numpy_str(element_load_float(format, p, swap), 16, out);
     case FORMAT_FLOAT32:
-        word = (uint32_t)load_bits(p, 4, swap);
-        memcpy(&single, &word, 4);
-        return out + number_format_numpy_str(single, 32, out);
+        return out + number_format_numpy_str(element_load_float(format, p, swap), 32, out);
     case FORMAT_FLOAT64:
-        bits = load_bits(p, 8, swap);
-        memcpy(&real, &bits, 8);
-        return out + number_format_numpy_str(real, 64, out);
+        return out + number_format_numpy_str(element_load_float(format, p, swap), 64, out);
     }
     return out;
 }
@@ -530,25 +375,17 @@ static char *print_run(enum element_format format, const unsigned char *element,
  * maximum, where emitter_begin's scratch path must take over. */
 static enum error_code emitter_room(struct emitter *emitter, size_t elements, size_t *fit)
 {
-    struct buffer *out = emitter->out;
-    size_t room, want;
+    size_t room;
     enum error_code rc;
 
     if (elements > RESERVE_CHUNK / ELEMENT_ROOM)
         elements = RESERVE_CHUNK / ELEMENT_ROOM;
     room = emitter->cursor != NULL ? (size_t)(emitter->limit - emitter->cursor) / ELEMENT_ROOM : 0;
     if (room < elements) {
-        emitter_sync(emitter);
-        want = elements * ELEMENT_ROOM;
-        if (want > out->max - out->length)
-            want = out->max - out->length;
-        if ((rc = buffer_reserve(out, want)) != OK)
+        if ((rc = emitter_reserve(emitter, elements * ELEMENT_ROOM)) != OK)
             return rc;
-        if (out->data != NULL) {
-            emitter->cursor = out->data + out->length;
-            emitter->limit = out->data + out->capacity;
+        if (emitter->out->data != NULL)
             room = (size_t)(emitter->limit - emitter->cursor) / ELEMENT_ROOM;
-        }
     }
     *fit = room < elements ? room : elements;
     return OK;
@@ -580,7 +417,7 @@ enum error_code csv_encode(const struct array_desc *desc, const void *data, stru
                          desc->itemsize);
     if (!array_desc_count(desc, &count, &bytes))
         return error_set(err, ERR_TOO_LARGE, "csv: array size overflows");
-    swap = desc->itemsize > 1 && desc->big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
+    swap = element_swapped(desc);
 
     /* savetxt writes a 1-D array as one column; 0-d is one value. */
     rows = desc->ndim >= 1 ? desc->shape[0] : 1;
@@ -606,7 +443,7 @@ enum error_code csv_encode(const struct array_desc *desc, const void *data, stru
      * becomes its '\n'.  Runs of elements go out without a room check each;
      * only near out's maximum does one element at a time go through
      * emitter_begin's scratch. */
-    emitter_init(&emitter, out);
+    emitter_init(&emitter, out, ELEMENT_ROOM, RESERVE_CHUNK);
     for (size_t i = 0; i < rows && rc == OK; i++, row += row_stride) {
         const unsigned char *element = row;
         size_t j = 0, fit;
