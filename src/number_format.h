@@ -5,7 +5,9 @@
  *
  * Every function writes into a caller buffer of at least NUMBER_FORMAT_MAX
  * bytes and returns the number of bytes written.  The output is not
- * NUL-terminated.
+ * NUL-terminated, and bytes past the returned length (never beyond
+ * NUMBER_FORMAT_MAX) may be overwritten: the layouts copy fixed-size blocks
+ * of digits, which is what makes them fast.
  */
 #ifndef HOOKHOST_NUMBER_FORMAT_H
 #define HOOKHOST_NUMBER_FORMAT_H
