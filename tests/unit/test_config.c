@@ -528,10 +528,15 @@ START_TEST(usage_lists_everything)
     fclose(out);
     for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++)
         ck_assert_msg(strstr(text, expected[i]) != NULL, "usage lacks %s", expected[i]);
-    /* Fits a terminal. */
+    /* Fits a terminal, except where it prints a compiled-in install path,
+     * whose length the builder chose (distcheck's prefix is long). */
     for (char *line = text, *end; *line != '\0'; line = end + 1) {
         end = strchr(line, '\n');
         ck_assert_ptr_nonnull(end);
+        *end = '\0';
+        if ((HOOKHOST_PYTHON_DIR_DEFAULT[0] != '\0' && strstr(line, HOOKHOST_PYTHON_DIR_DEFAULT) != NULL) ||
+            strstr(line, HOOKHOST_DEFAULT_PYTHON) != NULL)
+            continue;
         ck_assert_int_le(end - line, 100);
     }
     free(text);
