@@ -10,14 +10,16 @@ src="${HOOKHOST_SRCDIR:-$(dirname "$0")/..}"
 python="${PYTHON:-/usr/bin/python3}"
 vg="valgrind -q --error-exitcode=9 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect"
 
+work=$(mktemp -d)
+master=
+trap 'if [ -n "$master" ]; then kill "$master" 2>/dev/null || true; fi; rm -rf "$work"' EXIT INT TERM
+
 for suite in test_npy test_json test_csv test_number test_ipc test_http_parser test_buffer test_negotiate; do
     printf '%s under valgrind: ' "$suite"
-    CK_FORK=no $vg "./tests/unit/$suite" >/dev/null 2>"valgrind-$suite.log" || { echo FAILED; cat "valgrind-$suite.log"; exit 1; }
+    CK_FORK=no $vg "./tests/unit/$suite" >/dev/null 2>"$work/$suite.log" || { echo FAILED; cat "$work/$suite.log"; exit 1; }
     echo ok
 done
 
-work=$(mktemp -d)
-trap 'kill "$master" 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
 port=$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 $vg --log-file="$work/valgrind.log" "${HOOKHOST_BIN:-./src/hookhost}" serve --bind "127.0.0.1:$port" --workers 2 \
     --code-dir "$src/examples/mlp/code" --model-dir "$src/examples/mlp/model" --program inference.py \
