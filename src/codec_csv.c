@@ -307,33 +307,12 @@ _Static_assert(ELEMENT_ROOM <= EMITTER_STEP_MAX, "a CSV step must fit the emitte
 /* numpy's str() of one element: what savetxt's '%s' prints. */
 static inline char *print_element(enum element_format format, const unsigned char *p, bool swap, char *out)
 {
-    switch (format) {
-    case FORMAT_BOOL:
-        if (*p) {
-            memcpy(out, "True", 4);
-            return out + 4;
-        }
-        memcpy(out, "False", 5);
-        return out + 5;
-    case FORMAT_INT8:
-    case FORMAT_INT16:
-    case FORMAT_INT32:
-    case FORMAT_INT64:
-        return out + number_format_int64(element_load_int(format, p, swap), out);
-    case FORMAT_UINT8:
-    case FORMAT_UINT16:
-    case FORMAT_UINT32:
-    case FORMAT_UINT64:
-        return out + number_format_uint64(element_load_uint(format, p, swap), out);
+    char *end = element_print_exact(format, p, swap, "True", "False", out);
+    if (end != NULL)
+        return end;
     /* numpy's str() rounds to the element's own precision. */
-    case FORMAT_FLOAT16:
-        return out + number_format_numpy_str(element_load_float(format, p, swap), 16, out);
-    case FORMAT_FLOAT32:
-        return out + number_format_numpy_str(element_load_float(format, p, swap), 32, out);
-    case FORMAT_FLOAT64:
-        return out + number_format_numpy_str(element_load_float(format, p, swap), 64, out);
-    }
-    return out;
+    return out + number_format_numpy_str(element_load_float(format, p, swap),
+                                         format == FORMAT_FLOAT16 ? 16 : format == FORMAT_FLOAT32 ? 32 : 64, out);
 }
 
 /* print_element for `count` elements `stride` bytes apart, each followed by

@@ -19,6 +19,7 @@
 #include "array_desc.h"
 #include "buffer.h"
 #include "error.h"
+#include "number_format.h"
 
 /* The most bytes one emitter_begin .. emitter_end step may print, for any
  * encoder: the size of the scratch that steps near out's maximum go to.
@@ -167,6 +168,39 @@ static inline double element_load_float(enum element_format format, const unsign
         memcpy(&real, &bits, 8);
         return real;
     }
+}
+
+/* Prints a bool (as true_text / false_text) or an integer element, which
+ * JSON and CSV write alike; returns the end of the text, or NULL for a float
+ * element, whose layout each codec chooses itself. */
+static inline char *element_print_exact(enum element_format format, const unsigned char *p, bool swap,
+                                        const char *true_text, const char *false_text, char *out)
+{
+    const char *text;
+    size_t length;
+
+    switch (format) {
+    case FORMAT_BOOL:
+        text = *p ? true_text : false_text;
+        length = strlen(text);
+        memcpy(out, text, length);
+        return out + length;
+    case FORMAT_INT8:
+    case FORMAT_INT16:
+    case FORMAT_INT32:
+    case FORMAT_INT64:
+        return out + number_format_int64(element_load_int(format, p, swap), out);
+    case FORMAT_UINT8:
+    case FORMAT_UINT16:
+    case FORMAT_UINT32:
+    case FORMAT_UINT64:
+        return out + number_format_uint64(element_load_uint(format, p, swap), out);
+    case FORMAT_FLOAT16:
+    case FORMAT_FLOAT32:
+    case FORMAT_FLOAT64:
+        break;
+    }
+    return NULL;
 }
 
 #endif

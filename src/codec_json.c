@@ -1087,30 +1087,10 @@ _Static_assert(ELEMENT_ROOM <= EMITTER_STEP_MAX, "a JSON step must fit the emitt
 /* Prints one element as json.dumps prints the Python scalar tolist() gives. */
 static inline char *print_element(enum element_format format, const unsigned char *p, bool swap, char *out)
 {
-    switch (format) {
-    case FORMAT_BOOL:
-        if (*p) {
-            memcpy(out, "true", 4);
-            return out + 4;
-        }
-        memcpy(out, "false", 5);
-        return out + 5;
-    case FORMAT_INT8:
-    case FORMAT_INT16:
-    case FORMAT_INT32:
-    case FORMAT_INT64:
-        return out + number_format_int64(element_load_int(format, p, swap), out);
-    case FORMAT_UINT8:
-    case FORMAT_UINT16:
-    case FORMAT_UINT32:
-    case FORMAT_UINT64:
-        return out + number_format_uint64(element_load_uint(format, p, swap), out);
-    case FORMAT_FLOAT16:
-    case FORMAT_FLOAT32:
-    case FORMAT_FLOAT64:
-        return out + number_format_double_json(element_load_float(format, p, swap), out);
-    }
-    return out;
+    char *end = element_print_exact(format, p, swap, "true", "false", out);
+    if (end != NULL)
+        return end;
+    return out + number_format_double_json(element_load_float(format, p, swap), out);
 }
 
 /* What the walk over an array needs: element printing and byte strides. */
