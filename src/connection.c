@@ -41,6 +41,7 @@
 #include "buffer.h"
 #include "http_parser.h"
 #include "log.h"
+#include "socket_drain.h"
 
 #define LISTENERS_MAX 8
 #define LINGER_MS 1000
@@ -589,14 +590,26 @@ static void connection_process(struct connection *connection)
 
 /* ---- callbacks -------------------------------------------------------- */
 
+/* How much unparsed input a connection may hold: room for a whole head
+ * twice over, and enough for large reads of a body. */
+static size_t connection_read_high_water(const struct connection_limits *limits)
+{
+    return 2 * limits->max_head_bytes > 256 * 1024 ? 2 * limits->max_head_bytes : 256 * 1024;
+}
+
 static void connection_read_callback(struct bufferevent *bufferevent, void *arg)
 {
     struct connection *connection = arg;
+    struct evbuffer *input = bufferevent_get_input(bufferevent);
+    size_t high_water = connection_read_high_water(&connection->server->limits);
+    size_t held = evbuffer_get_length(input);
+
     if (connection->state == STATE_CLOSING || connection->state == STATE_LINGERING) {
-        struct evbuffer *input = bufferevent_get_input(bufferevent);
-        evbuffer_drain(input, evbuffer_get_length(input));
+        evbuffer_drain(input, held);
         return;
     }
+    if (held < high_water)
+        socket_drain(input, bufferevent_getfd(bufferevent), high_water - held);
     connection_process(connection);
 }
 
@@ -664,7 +677,6 @@ static struct connection *connection_new(struct connection_server *server, evuti
     struct http_parser_limits parser_limits = { limits->max_head_bytes, limits->max_headers, HTTP_TARGET_MAX,
                                                 limits->max_body };
     struct timeval write_stall = { limits->idle_timeout_ms / 1000, (limits->idle_timeout_ms % 1000) * 1000 };
-    size_t read_high_water = 2 * limits->max_head_bytes > 256 * 1024 ? 2 * limits->max_head_bytes : 256 * 1024;
     struct connection *connection = calloc(1, sizeof *connection);
 
     if (connection == NULL) {
@@ -699,7 +711,7 @@ static struct connection *connection_new(struct connection_server *server, evuti
     http_parser_init(&connection->parser, &parser_limits, connection->headers);
     bufferevent_setcb(connection->bufferevent, connection_read_callback, connection_write_callback,
                       connection_event_callback, connection);
-    bufferevent_setwatermark(connection->bufferevent, EV_READ, 0, read_high_water);
+    bufferevent_setwatermark(connection->bufferevent, EV_READ, 0, connection_read_high_water(limits));
     if (limits->idle_timeout_ms > 0)
         bufferevent_set_timeouts(connection->bufferevent, NULL, &write_stall);
     bufferevent_enable(connection->bufferevent, EV_READ | EV_WRITE);

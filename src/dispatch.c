@@ -13,15 +13,26 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <sys/uio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "connection.h"
 #include "http.h"
 #include "log.h"
 #include "supervisor.h"
+
+/* Bodies from this size on go through the worker's body file (ipc.h): below
+ * it the channel's socket buffer takes them in one piece anyway. */
+#define DISPATCH_BODY_FILE_MIN (64 * 1024)
+/* How far the body file may exceed twice the current body before it shrinks. */
+#define DISPATCH_BODY_FILE_SLACK ((size_t)1 << 20)
+/* evbuffer pieces per pwritev (IOV_MAX is 1024 on Linux). */
+#define DISPATCH_WRITE_PIECES 64
 
 struct invocation {
     struct dispatch *dispatch;
@@ -104,16 +115,64 @@ static void invocation_fail(struct invocation *invocation, enum error_code code,
     invocation_finish(invocation, status, sent);
 }
 
+/* Writes the whole body into the worker's body file at offset 0, shrinking
+ * the file when it holds far more than this body needs.  Returns 0, or -1
+ * when the file cannot take it (then the body goes over the channel). */
+static int body_file_write(struct worker *worker, struct evbuffer *body, size_t length)
+{
+    struct evbuffer_iovec pieces[DISPATCH_WRITE_PIECES];
+    struct iovec vectors[DISPATCH_WRITE_PIECES];
+    struct evbuffer_ptr at;
+    size_t written = 0;
+
+    evbuffer_ptr_set(body, &at, 0, EVBUFFER_PTR_SET);
+    while (written < length) {
+        int count = evbuffer_peek(body, (ev_ssize_t)(length - written), &at, pieces, DISPATCH_WRITE_PIECES);
+        ssize_t put;
+        if (count > DISPATCH_WRITE_PIECES)
+            count = DISPATCH_WRITE_PIECES;
+        for (int i = 0; i < count; i++) {
+            vectors[i].iov_base = pieces[i].iov_base;
+            vectors[i].iov_len = pieces[i].iov_len;
+        }
+        put = pwritev(worker->body_file, vectors, count, (off_t)written);
+        if (put < 0 && errno == EINTR)
+            continue;
+        if (put <= 0)
+            return -1;
+        written += (size_t)put;
+        if (evbuffer_ptr_set(body, &at, written, EVBUFFER_PTR_SET) != 0)
+            return -1;
+    }
+    /* pwritev never shrinks the file: without this it would keep the pages
+     * of the largest body ever sent for the life of the worker. */
+    if (worker->body_file_size < length) {
+        worker->body_file_size = length;
+    } else if (worker->body_file_size > 2 * length + DISPATCH_BODY_FILE_SLACK) {
+        if (ftruncate(worker->body_file, (off_t)length) == 0)
+            worker->body_file_size = length;
+    }
+    return 0;
+}
+
 static void invocation_send(struct invocation *invocation, struct worker *worker)
 {
     struct evbuffer *body = http_exchange_body(invocation->exchange);
     struct evbuffer *channel = bufferevent_get_output(supervisor_channel(worker));
     const char *content_type = invocation->content_type ? invocation->content_type : "";
     const char *accept = invocation->accept ? invocation->accept : "";
-    uint64_t lengths[3] = { strlen(content_type), strlen(accept), evbuffer_get_length(body) };
+    size_t body_length = evbuffer_get_length(body);
+    uint64_t lengths[3] = { strlen(content_type), strlen(accept), body_length };
     unsigned char prefix[IPC_PREFIX_MAX];
-    size_t prefix_length = ipc_prefix_write(prefix, IPC_REQUEST, 0, lengths, 3);
+    uint32_t flags = 0;
+    size_t prefix_length;
 
+    if (body_length >= DISPATCH_BODY_FILE_MIN && worker->body_file >= 0 &&
+        body_file_write(worker, body, body_length) == 0) {
+        flags = IPC_REQUEST_BODY_IN_FILE;
+        evbuffer_drain(body, body_length);
+    }
+    prefix_length = ipc_prefix_write(prefix, IPC_REQUEST, flags, lengths, 3);
     invocation->worker = worker;
     worker->invocation = invocation;
     worker->state = WORKER_BUSY;
@@ -121,7 +180,8 @@ static void invocation_send(struct invocation *invocation, struct worker *worker
     evbuffer_add(channel, content_type, (size_t)lengths[0]);
     evbuffer_add(channel, accept, (size_t)lengths[1]);
     /* Moves the body's chains into the channel: no copy of the payload. */
-    evbuffer_add_buffer(channel, body);
+    if (flags == 0)
+        evbuffer_add_buffer(channel, body);
 }
 
 static struct worker *dispatch_idle_worker(struct dispatch *dispatch)

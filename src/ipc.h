@@ -23,6 +23,13 @@
  *
  * headers is a run of "name\0value\0" pairs; execution_parameters is the
  * JSON body of the user's execution_parameters_fn(), empty when there is none.
+ *
+ * A worker starts with the channel on fd IPC_CHANNEL_FD and, when the master
+ * could make one, its body file (a memfd) on IPC_BODY_FILE_FD.  A REQUEST whose
+ * status is IPC_REQUEST_BODY_IN_FILE carries no body bytes on the channel: its
+ * body field's length says how many bytes to read from the body file at
+ * offset 0.  Large bodies go that way, as one write and one read, instead of
+ * as hundreds of socket-buffer-sized pieces that wake both processes in turn.
  */
 #ifndef HOOKHOST_IPC_H
 #define HOOKHOST_IPC_H
@@ -40,6 +47,10 @@ enum ipc_kind {
     IPC_RESPONSE = 4,
     IPC_ERROR = 5
 };
+
+#define IPC_CHANNEL_FD 3
+#define IPC_BODY_FILE_FD 4
+#define IPC_REQUEST_BODY_IN_FILE 1u
 
 #define IPC_HEAD_SIZE 16
 #define IPC_MAX_FIELDS 3

@@ -2,7 +2,7 @@
  * supervisor: worker processes, from fork+exec to reaping and respawn.
  *
  * A worker is `<this binary> --worker N <serve flags>` with its end of a
- * socketpair on fd 3.  It reads the same configuration as the master from the
+ * socketpair on fd 3 and a memfd for large request bodies on fd 4 (ipc.h).  It reads the same configuration as the master from the
  * same flags and environment, so nothing needs serialising.  The first frame
  * it sends is READY (model loaded) or LOAD_FAILED (then it exits).
  *
@@ -28,6 +28,7 @@
  * place.  The price: two copies of one worker's model for the length of a
  * load.  Without recycling there is one slot per worker and none of this.
  */
+#define _GNU_SOURCE /* memfd_create */
 #include "supervisor.h"
 
 #include <errno.h>
@@ -40,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -47,14 +49,17 @@
 #include "dispatch.h"
 #include "ipc.h"
 #include "log.h"
+#include "socket_drain.h"
 
-#define WORKER_CHANNEL_FD 3
 #define RESPAWN_BACKOFF_MAX_SECONDS 30
 /* A retired worker has nothing left to do but finalise its interpreter. */
 #define RETIRE_EXIT_SECONDS 10
 /* Responses above this are refused as a protocol error: it bounds what a
  * confused worker can make the master buffer. */
 #define SUPERVISOR_MAX_FRAME ((uint64_t)1 << 32)
+/* A worker's reply is read in large reads up to this much per wakeup; the rest
+ * waits for the next one, so one large reply cannot starve the other sockets. */
+#define SUPERVISOR_DRAIN_MAX ((size_t)8 << 20)
 
 struct supervisor {
     const struct config *config;
@@ -95,11 +100,17 @@ static void supervisor_set_load_error(struct supervisor *supervisor, const char 
     supervisor->load_failed = true;
 }
 
+/* The channel and the body file are the worker's line to us: they go together. */
 static void worker_close_channel(struct worker *worker)
 {
     if (worker->channel != NULL) {
         bufferevent_free(worker->channel);
         worker->channel = NULL;
+    }
+    if (worker->body_file >= 0) {
+        close(worker->body_file);
+        worker->body_file = -1;
+        worker->body_file_size = 0;
     }
 }
 
@@ -234,6 +245,7 @@ static void worker_channel_read(struct bufferevent *channel, void *arg)
     struct supervisor *supervisor = worker->supervisor;
     struct evbuffer *input = bufferevent_get_input(channel);
 
+    socket_drain(input, bufferevent_getfd(channel), SUPERVISOR_DRAIN_MAX);
     while (worker->channel == channel) {
         size_t available = evbuffer_get_length(input);
         size_t head_length = available < IPC_PREFIX_MAX ? available : IPC_PREFIX_MAX;
@@ -290,7 +302,7 @@ static void worker_channel_event(struct bufferevent *channel, short what, void *
     }
 }
 
-static void worker_exec(struct supervisor *supervisor, struct worker *worker, int channel_fd)
+static void worker_exec(struct supervisor *supervisor, struct worker *worker, int channel_fd, int body_fd)
 {
     char index[16];
     char **argv = calloc((size_t)supervisor->serve_argc + 4, sizeof *argv);
@@ -298,11 +310,16 @@ static void worker_exec(struct supervisor *supervisor, struct worker *worker, in
 
     if (argv == NULL)
         _exit(127);
-    if (channel_fd == WORKER_CHANNEL_FD) {
-        fcntl(channel_fd, F_SETFD, 0);
-    } else if (dup2(channel_fd, WORKER_CHANNEL_FD) < 0) {
+    /* Lift both descriptors clear of 3 and 4 first, so that placing one
+     * cannot overwrite the other; dup2 clears close-on-exec on the copies the
+     * worker keeps, and the lifted ones vanish at exec. */
+    channel_fd = fcntl(channel_fd, F_DUPFD_CLOEXEC, 10);
+    if (body_fd >= 0)
+        body_fd = fcntl(body_fd, F_DUPFD_CLOEXEC, 10);
+    if (channel_fd < 0 || dup2(channel_fd, IPC_CHANNEL_FD) < 0)
         _exit(127);
-    }
+    if (body_fd >= 0 && dup2(body_fd, IPC_BODY_FILE_FD) < 0)
+        _exit(127);
     /* The master blocks and ignores signals for libevent; a worker starts clean. */
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -322,24 +339,35 @@ static void worker_exec(struct supervisor *supervisor, struct worker *worker, in
 static void worker_spawn(struct supervisor *supervisor, struct worker *worker)
 {
     int pair[2];
+    int body_file;
     pid_t pid;
 
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
         log_write(LOG_ERROR, "socketpair for worker-%d: %s", worker->index, strerror(errno));
         return;
     }
+    /* Without a body file (a kernel or sandbox without memfd_create) every
+     * body goes over the channel: slower for large ones, nothing else. */
+    body_file = memfd_create("hookhost-request-body", MFD_CLOEXEC);
+    if (body_file < 0)
+        log_write(LOG_WARNING, "memfd_create for worker-%d: %s; large bodies go over the socket", worker->index,
+                  strerror(errno));
     pid = fork();
     if (pid < 0) {
         log_write(LOG_ERROR, "fork for worker-%d: %s", worker->index, strerror(errno));
         close(pair[0]);
         close(pair[1]);
+        if (body_file >= 0)
+            close(body_file);
         return;
     }
     if (pid == 0) {
         close(pair[0]);
-        worker_exec(supervisor, worker, pair[1]);
+        worker_exec(supervisor, worker, pair[1], body_file);
     }
     close(pair[1]);
+    worker->body_file = body_file;
+    worker->body_file_size = 0;
     evutil_make_socket_nonblocking(pair[0]);
     worker->pid = pid;
     worker->state = WORKER_LOADING;
@@ -486,6 +514,7 @@ struct supervisor *supervisor_new(const struct config *config, struct event_base
     for (int i = 0; i < supervisor->slot_count; i++) {
         struct worker *worker = &supervisor->workers[i];
         worker->index = i % supervisor->worker_count + 1;
+        worker->body_file = -1;
         worker->supervisor = supervisor;
         worker->respawn_timer = evtimer_new(base, worker_respawn_timer, worker);
         worker->exit_timer = evtimer_new(base, worker_exit_timer, worker);

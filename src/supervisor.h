@@ -40,6 +40,8 @@ struct worker {
     pid_t pid;                       /* 0 when no process */
     enum worker_state state;
     struct bufferevent *channel;     /* our end of the socketpair; NULL when down */
+    int body_file;                   /* memfd for large request bodies (IPC_BODY_FILE_FD in the worker); -1 when none */
+    size_t body_file_size;           /* bytes the body file holds now */
     struct invocation *invocation;   /* the request in flight when busy */
     bool loaded;                     /* this process reported READY */
     unsigned load_failures;          /* consecutive loads that failed, for backoff */

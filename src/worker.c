@@ -19,7 +19,6 @@
 #include "log.h"
 #include "pyembed.h"
 
-#define WORKER_CHANNEL_FD 3
 /* Content type and Accept values are header values: 64 KiB bounds both. */
 #define WORKER_HEADER_FIELD_MAX (64 * 1024)
 /* The master enforces the payload limit; this is a sanity bound only. */
@@ -35,6 +34,24 @@ static int read_full(int fd, void *data, size_t length)
         if (got <= 0)
             return -1;
         at += got;
+        length -= (size_t)got;
+    }
+    return 0;
+}
+
+/* Reads length bytes of the body file from offset 0 (see ipc.h). */
+static int read_body_file(void *data, size_t length)
+{
+    char *at = data;
+    off_t offset = 0;
+    while (length > 0) {
+        ssize_t got = pread(IPC_BODY_FILE_FD, at, length, offset);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return -1;
+        at += got;
+        offset += got;
         length -= (size_t)got;
     }
     return 0;
@@ -120,7 +137,9 @@ static int worker_serve_one(int fd, struct hooks *hooks, char *header_fields)
         PyErr_Clear();
         return -1;
     }
-    if (read_full(fd, PyBytes_AS_STRING(body), body_length) != 0) {
+    if ((prefix.status & IPC_REQUEST_BODY_IN_FILE ? read_body_file(PyBytes_AS_STRING(body), body_length)
+                                                   : read_full(fd, PyBytes_AS_STRING(body), body_length)) != 0) {
+        log_write(LOG_ERROR, "cannot read a request body from the master: %s", strerror(errno));
         Py_DECREF(body);
         return -1;
     }
@@ -162,7 +181,7 @@ int worker_main(const struct config *config, int index)
         log_write(LOG_ERROR, "cannot load the model: %s: %s", failure.name, failure.message);
         if (failure.trace[0] != '\0')
             log_lines(LOG_ERROR, failure.trace, strlen(failure.trace));
-        worker_send_failure(WORKER_CHANNEL_FD, &failure, fatal);
+        worker_send_failure(IPC_CHANNEL_FD, &failure, fatal);
         pyerror_free(&failure);
         pyembed_stop();
         return fatal ? WORKER_EXIT_SCRIPT_ERROR : WORKER_EXIT_LOAD_FAILED;
@@ -170,10 +189,10 @@ int worker_main(const struct config *config, int index)
     parameters = hooks_execution_parameters(hooks, &parameters_length);
     header_fields = malloc(2 * WORKER_HEADER_FIELD_MAX);
     if (header_fields == NULL ||
-        worker_send(WORKER_CHANNEL_FD, IPC_READY, 0, &parameters, &parameters_length, 1, NULL, 0) != 0) {
+        worker_send(IPC_CHANNEL_FD, IPC_READY, 0, &parameters, &parameters_length, 1, NULL, 0) != 0) {
         status = WORKER_EXIT_CHANNEL;
     } else {
-        while (worker_serve_one(WORKER_CHANNEL_FD, hooks, header_fields) == 0)
+        while (worker_serve_one(IPC_CHANNEL_FD, hooks, header_fields) == 0)
             ;
     }
     free(header_fields);

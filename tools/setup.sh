@@ -15,7 +15,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         libevent-dev libjansson-dev check \
         python3 python3-dev python3-numpy python3-pytest python3-requests python3-pip \
         clang libclang-rt-14-dev valgrind mandoc ca-certificates curl locales \
-        shellcheck python3-yaml python3-pil
+        shellcheck python3-yaml python3-pil libopenblas0-serial
     # The examples/pytorch test (tests/http/test_examples.py skips it without torch): Debian's
     # CPU PyTorch 1.13, about 140 MB to fetch and 600 MB installed; 34 s on the development VM.
     apt-get install -y -q --no-install-recommends python3-torch
