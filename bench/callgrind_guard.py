@@ -9,9 +9,10 @@ Starts one worker (`hookhost --worker 1 ...`, the process the master would exec)
 hooks_invoke count: default input_fn (the C decoder), predict_fn (the harness model, x @ W + b),
 output_fn (the C encoder) and the Python calls between them.  Start-up, the channel reads and
 writes and the master are left out.  The driver talks the IPC protocol (src/ipc.h) over a
-socketpair on fd 3: it waits for READY, sends REQUESTS requests of one body, checks each reply is
-a 200, and closes the channel.  One worker run per (type, size) cell; Ir per request is the
-collected total divided by the request count.
+socketpair on fd 3: it waits for READY, sends n requests of one body, checks each reply is a
+200, and closes the channel.  Each (type, size) cell runs a worker twice, with n and with 2n
+requests; Ir per request is the difference divided by n, so one-off work (lazy imports on the
+first call, numpy's caches) cancels out and what remains is the steady per-request cost.
 
 The bodies and the model are the shared load harness's (../shared/bench, or
 $HOOKHOST_BENCH_HARNESS): gen_payloads.py's deterministic float32 arrays and model/inference.py.
@@ -101,7 +102,7 @@ def measure(binary, harness, model_dir, body, content_type, requests, work):
     with open(out_file) as counts:
         for line in counts:
             if line.startswith("totals:") or line.startswith("summary:"):
-                return int(line.split()[1]) // requests
+                return int(line.split()[1])
     raise SystemExit("callgrind_guard: no totals in " + out_file)
 
 
@@ -113,6 +114,7 @@ def main():
     parser.add_argument("--sizes", default="tiny,small,medium,large")
     parser.add_argument("--types", default="npy,json,csv")
     parser.add_argument("--record", action="store_true", help="write bench/callgrind-baseline.tsv")
+    parser.add_argument("--keep", metavar="DIR", help="keep each cell's callgrind.out.CELL in DIR (for callgrind_annotate)")
     parser.add_argument("--tolerance", type=float, default=0.03, help="allowed growth (default 0.03 = 3%%)")
     args = parser.parse_args()
 
@@ -138,7 +140,15 @@ def main():
                 cell = "%s.%s" % (size, kind)
                 with open(os.path.join(payloads, cell), "rb") as source:
                     body = source.read()
-                count = measure(args.binary, args.harness, model_dir, body, TYPES[kind], REQUESTS[size], work)
+                # The marginal cost: runs of n and 2n requests, so that first-call work (lazy
+                # imports, numpy's dispatch caches) cancels out.
+                requests = REQUESTS[size]
+                once = measure(args.binary, args.harness, model_dir, body, TYPES[kind], requests, work)
+                if args.keep:
+                    os.makedirs(args.keep, exist_ok=True)
+                    os.replace(os.path.join(work, "callgrind.out"), os.path.join(args.keep, "callgrind.out." + cell))
+                twice = measure(args.binary, args.harness, model_dir, body, TYPES[kind], 2 * requests, work)
+                count = (twice - once) // requests
                 results.append((cell, count))
                 before = baseline.get(cell)
                 change = "" if before is None else "%+.1f %%" % (100.0 * (count - before) / before)

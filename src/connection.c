@@ -608,7 +608,9 @@ static void connection_read_callback(struct bufferevent *bufferevent, void *arg)
         evbuffer_drain(input, held);
         return;
     }
-    if (held < high_water)
+    /* libevent's own read takes at most 4096 bytes: less than that held
+     * means the socket had no more, and small requests skip the extra ioctl. */
+    if (held >= 4096 && held < high_water)
         socket_drain(input, bufferevent_getfd(bufferevent), high_water - held);
     connection_process(connection);
 }

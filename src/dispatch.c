@@ -10,10 +10,10 @@
  */
 #include "dispatch.h"
 
+#include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
@@ -26,9 +26,6 @@
 #include "log.h"
 #include "supervisor.h"
 
-/* Bodies from this size on go through the worker's body file (ipc.h): below
- * it the channel's socket buffer takes them in one piece anyway. */
-#define DISPATCH_BODY_FILE_MIN (64 * 1024)
 /* How far the body file may exceed twice the current body before it shrinks. */
 #define DISPATCH_BODY_FILE_SLACK ((size_t)1 << 20)
 /* evbuffer pieces per pwritev (IOV_MAX is 1024 on Linux). */
@@ -167,12 +164,12 @@ static void invocation_send(struct invocation *invocation, struct worker *worker
     uint32_t flags = 0;
     size_t prefix_length;
 
-    if (body_length >= DISPATCH_BODY_FILE_MIN && worker->body_file >= 0 &&
+    if (body_length >= IPC_BODY_FILE_MIN && worker->body_file >= 0 &&
         body_file_write(worker, body, body_length) == 0) {
-        flags = IPC_REQUEST_BODY_IN_FILE;
+        flags = IPC_FLAG_BODY_IN_FILE;
         evbuffer_drain(body, body_length);
     }
-    prefix_length = ipc_prefix_write(prefix, IPC_REQUEST, flags, lengths, 3);
+    prefix_length = ipc_prefix_write(prefix, IPC_REQUEST, 0, flags, lengths, 3);
     invocation->worker = worker;
     worker->invocation = invocation;
     worker->state = WORKER_BUSY;
@@ -270,13 +267,43 @@ void dispatch_worker_idle(struct dispatch *dispatch, struct worker *worker)
     }
 }
 
+/* Appends length bytes from offset 0 of the worker's reply file to output. */
+static int reply_file_read(int reply_file, struct evbuffer *output, size_t length)
+{
+    struct evbuffer_iovec space[2];
+    size_t done = 0;
+    int count = evbuffer_reserve_space(output, (ev_ssize_t)length, space, 2);
+
+    if (count <= 0)
+        return -1;
+    for (int i = 0; i < count && done < length; i++) {
+        size_t want = space[i].iov_len < length - done ? space[i].iov_len : length - done;
+        size_t got = 0;
+        while (got < want) {
+            ssize_t n = pread(reply_file, (char *)space[i].iov_base + got, want - got, (off_t)(done + got));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                evbuffer_commit_space(output, space, 0);
+                return -1;
+            }
+            got += (size_t)n;
+        }
+        space[i].iov_len = want;
+        done += want;
+    }
+    return evbuffer_commit_space(output, space, count) == 0 && done == length ? 0 : -1;
+}
+
 static void dispatch_reply(struct dispatch *dispatch, struct invocation *invocation,
-                           const struct ipc_prefix *prefix, struct evbuffer *input)
+                           const struct ipc_prefix *prefix, struct evbuffer *input, int reply_file)
 {
     struct http_exchange *exchange = invocation->exchange;
     struct evbuffer *output = http_exchange_output(exchange);
+    bool body_in_file = (prefix->flags & IPC_FLAG_BODY_IN_FILE) != 0;
+    /* lengths[2] is what the channel carries: nothing when the body is in the file. */
     size_t lengths[3] = { (size_t)prefix->field_length[0], (size_t)prefix->field_length[1],
-                          (size_t)prefix->field_length[2] };
+                          body_in_file ? 0 : (size_t)prefix->field_length[2] };
     char *fields = NULL;
     int status = (int)prefix->status;
     size_t sent;
@@ -295,6 +322,13 @@ static void dispatch_reply(struct dispatch *dispatch, struct invocation *invocat
     evbuffer_remove(input, fields + lengths[0] + 1, lengths[1]);
     fields[lengths[0] + 1 + lengths[1]] = '\0';
 
+    /* Only responses carry a body file (ipc_prefix_parse checks). */
+    if (body_in_file && (reply_file < 0 || reply_file_read(reply_file, output, (size_t)prefix->field_length[2]) != 0)) {
+        free(fields);
+        evbuffer_drain(output, evbuffer_get_length(output));
+        invocation_fail(invocation, ERR_INTERNAL, "cannot read the worker's reply body");
+        return;
+    }
     if (prefix->kind == IPC_ERROR) {
         char *trace = malloc(lengths[2] + 1);
         if (trace != NULL) {
@@ -331,7 +365,7 @@ void dispatch_on_frame(struct dispatch *dispatch, struct worker *worker,
         evbuffer_drain(input, (size_t)prefix->total_length);
         return;
     }
-    dispatch_reply(dispatch, invocation, prefix, input);
+    dispatch_reply(dispatch, invocation, prefix, input, worker->reply_file);
     /* A worker leaving (HOOKHOST_MAX_REQUESTS) takes nothing more. */
     if (supervisor_worker_finished(dispatch->supervisor, worker))
         dispatch_worker_idle(dispatch, worker);

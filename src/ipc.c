@@ -33,11 +33,13 @@ enum error_code ipc_prefix_parse(const void *data, size_t available, uint64_t ma
     if (head[2] != ipc_field_count((enum ipc_kind)head[0]))
         return error_set(err, ERR_BAD_INPUT, "ipc: frame kind %u carries %u fields, not %u",
                          head[0], ipc_field_count((enum ipc_kind)head[0]), head[2]);
-    if (head[3] != 0)
-        return error_set(err, ERR_BAD_INPUT, "ipc: reserved word is not zero");
+    if ((head[3] & ~IPC_FLAG_BODY_IN_FILE) != 0 ||
+        (head[3] != 0 && head[0] != IPC_REQUEST && head[0] != IPC_RESPONSE))
+        return error_set(err, ERR_BAD_INPUT, "ipc: flags %#x are not valid on frame kind %u", head[3], head[0]);
     prefix->kind = (enum ipc_kind)head[0];
     prefix->status = head[1];
     prefix->field_count = head[2];
+    prefix->flags = head[3];
     prefix->prefix_length = IPC_HEAD_SIZE + 8 * (size_t)prefix->field_count;
     if (available < prefix->prefix_length)
         return ERR_DECLINED;
@@ -51,15 +53,17 @@ enum error_code ipc_prefix_parse(const void *data, size_t available, uint64_t ma
         prefix->field_length[i] = length;
         total += length;
     }
-    prefix->total_length = total;
+    /* The body is the last field; in a file it is not on the channel. */
+    prefix->total_length = prefix->flags & IPC_FLAG_BODY_IN_FILE ?
+        total - prefix->field_length[prefix->field_count - 1] : total;
     return OK;
 }
 
-size_t ipc_prefix_write(void *out, enum ipc_kind kind, uint32_t status,
+size_t ipc_prefix_write(void *out, enum ipc_kind kind, uint32_t status, uint32_t flags,
                         const uint64_t *field_length, uint32_t field_count)
 {
     unsigned char *bytes = out;
-    uint32_t head[4] = { (uint32_t)kind, status, field_count, 0 };
+    uint32_t head[4] = { (uint32_t)kind, status, field_count, flags };
     memcpy(bytes, head, sizeof head);
     if (field_count > 0)
         memcpy(bytes + IPC_HEAD_SIZE, field_length, 8 * (size_t)field_count);
@@ -76,7 +80,7 @@ enum error_code ipc_frame_build(struct buffer *out, enum ipc_kind kind, uint32_t
 
     if (field_count > IPC_MAX_FIELDS || field_count != ipc_field_count(kind))
         return ERR_INTERNAL;
-    prefix_length = ipc_prefix_write(prefix, kind, status, field_length, field_count);
+    prefix_length = ipc_prefix_write(prefix, kind, status, 0, field_length, field_count);
     rc = buffer_append(out, prefix, prefix_length);
     for (uint32_t i = 0; rc == OK && i < field_count; i++)
         rc = buffer_append(out, fields[i], (size_t)field_length[i]);

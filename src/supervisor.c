@@ -2,7 +2,8 @@
  * supervisor: worker processes, from fork+exec to reaping and respawn.
  *
  * A worker is `<this binary> --worker N <serve flags>` with its end of a
- * socketpair on fd 3 and a memfd for large request bodies on fd 4 (ipc.h).  It reads the same configuration as the master from the
+ * socketpair on fd 3 and memfds for large request and reply bodies on fds 4
+ * and 5 (ipc.h).  It reads the same configuration as the master from the
  * same flags and environment, so nothing needs serialising.  The first frame
  * it sends is READY (model loaded) or LOAD_FAILED (then it exits).
  *
@@ -110,7 +111,12 @@ static void worker_close_channel(struct worker *worker)
     if (worker->body_file >= 0) {
         close(worker->body_file);
         worker->body_file = -1;
+        worker->reply_file = -1;
         worker->body_file_size = 0;
+    }
+    if (worker->reply_file >= 0) {
+        close(worker->reply_file);
+        worker->reply_file = -1;
     }
 }
 
@@ -245,7 +251,8 @@ static void worker_channel_read(struct bufferevent *channel, void *arg)
     struct supervisor *supervisor = worker->supervisor;
     struct evbuffer *input = bufferevent_get_input(channel);
 
-    socket_drain(input, bufferevent_getfd(channel), SUPERVISOR_DRAIN_MAX);
+    if (evbuffer_get_length(input) >= 4096)   /* see connection_read_callback */
+        socket_drain(input, bufferevent_getfd(channel), SUPERVISOR_DRAIN_MAX);
     while (worker->channel == channel) {
         size_t available = evbuffer_get_length(input);
         size_t head_length = available < IPC_PREFIX_MAX ? available : IPC_PREFIX_MAX;
@@ -302,7 +309,16 @@ static void worker_channel_event(struct bufferevent *channel, short what, void *
     }
 }
 
-static void worker_exec(struct supervisor *supervisor, struct worker *worker, int channel_fd, int body_fd)
+/* In the child: moves fd to target for exec, or leaves target closed when
+ * there is no fd.  fd was first lifted above the targets (see worker_exec). */
+static void worker_place_fd(int fd, int target)
+{
+    if (fd >= 0 ? dup2(fd, target) < 0 : close(target) != 0 && errno != EBADF)
+        _exit(127);
+}
+
+static void worker_exec(struct supervisor *supervisor, struct worker *worker, int channel_fd, int body_fd,
+                        int reply_fd)
 {
     char index[16];
     char **argv = calloc((size_t)supervisor->serve_argc + 4, sizeof *argv);
@@ -310,16 +326,19 @@ static void worker_exec(struct supervisor *supervisor, struct worker *worker, in
 
     if (argv == NULL)
         _exit(127);
-    /* Lift both descriptors clear of 3 and 4 first, so that placing one
-     * cannot overwrite the other; dup2 clears close-on-exec on the copies the
+    /* Lift the descriptors clear of 3, 4 and 5 first, so that placing one
+     * cannot overwrite another; dup2 clears close-on-exec on the copies the
      * worker keeps, and the lifted ones vanish at exec. */
     channel_fd = fcntl(channel_fd, F_DUPFD_CLOEXEC, 10);
+    if (channel_fd < 0)
+        _exit(127);
     if (body_fd >= 0)
         body_fd = fcntl(body_fd, F_DUPFD_CLOEXEC, 10);
-    if (channel_fd < 0 || dup2(channel_fd, IPC_CHANNEL_FD) < 0)
-        _exit(127);
-    if (body_fd >= 0 && dup2(body_fd, IPC_BODY_FILE_FD) < 0)
-        _exit(127);
+    if (reply_fd >= 0)
+        reply_fd = fcntl(reply_fd, F_DUPFD_CLOEXEC, 10);
+    worker_place_fd(channel_fd, IPC_CHANNEL_FD);
+    worker_place_fd(body_fd, IPC_BODY_FILE_FD);
+    worker_place_fd(reply_fd, IPC_REPLY_FILE_FD);
     /* The master blocks and ignores signals for libevent; a worker starts clean. */
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -339,7 +358,7 @@ static void worker_exec(struct supervisor *supervisor, struct worker *worker, in
 static void worker_spawn(struct supervisor *supervisor, struct worker *worker)
 {
     int pair[2];
-    int body_file;
+    int body_file, reply_file;
     pid_t pid;
 
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
@@ -349,9 +368,16 @@ static void worker_spawn(struct supervisor *supervisor, struct worker *worker)
     /* Without a body file (a kernel or sandbox without memfd_create) every
      * body goes over the channel: slower for large ones, nothing else. */
     body_file = memfd_create("hookhost-request-body", MFD_CLOEXEC);
-    if (body_file < 0)
+    reply_file = memfd_create("hookhost-reply-body", MFD_CLOEXEC);
+    if (body_file < 0 || reply_file < 0) {
         log_write(LOG_WARNING, "memfd_create for worker-%d: %s; large bodies go over the socket", worker->index,
                   strerror(errno));
+        if (body_file >= 0)
+            close(body_file);
+        if (reply_file >= 0)
+            close(reply_file);
+        body_file = reply_file = -1;
+    }
     pid = fork();
     if (pid < 0) {
         log_write(LOG_ERROR, "fork for worker-%d: %s", worker->index, strerror(errno));
@@ -359,15 +385,18 @@ static void worker_spawn(struct supervisor *supervisor, struct worker *worker)
         close(pair[1]);
         if (body_file >= 0)
             close(body_file);
+        if (reply_file >= 0)
+            close(reply_file);
         return;
     }
     if (pid == 0) {
         close(pair[0]);
-        worker_exec(supervisor, worker, pair[1], body_file);
+        worker_exec(supervisor, worker, pair[1], body_file, reply_file);
     }
     close(pair[1]);
     worker->body_file = body_file;
     worker->body_file_size = 0;
+    worker->reply_file = reply_file;
     evutil_make_socket_nonblocking(pair[0]);
     worker->pid = pid;
     worker->state = WORKER_LOADING;

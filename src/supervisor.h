@@ -42,6 +42,7 @@ struct worker {
     struct bufferevent *channel;     /* our end of the socketpair; NULL when down */
     int body_file;                   /* memfd for large request bodies (IPC_BODY_FILE_FD in the worker); -1 when none */
     size_t body_file_size;           /* bytes the body file holds now */
+    int reply_file;                  /* memfd for large reply bodies (IPC_REPLY_FILE_FD); -1 when none */
     struct invocation *invocation;   /* the request in flight when busy */
     bool loaded;                     /* this process reported READY */
     unsigned load_failures;          /* consecutive loads that failed, for backoff */

@@ -8,10 +8,13 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "hooks.h"
@@ -23,6 +26,8 @@
 #define WORKER_HEADER_FIELD_MAX (64 * 1024)
 /* The master enforces the payload limit; this is a sanity bound only. */
 #define WORKER_MAX_FRAME ((uint64_t)1 << 34)
+/* How far the reply file may exceed twice the current body before it shrinks. */
+#define WORKER_REPLY_FILE_SLACK ((size_t)1 << 20)
 
 static int read_full(int fd, void *data, size_t length)
 {
@@ -72,23 +77,72 @@ static int write_full(int fd, const void *data, size_t length)
     return 0;
 }
 
+/* The reply file (ipc.h): the pages it holds now, and whether the master gave
+ * us one.  Only the worker writes it. */
+struct reply_file {
+    bool usable;
+    size_t size;
+};
+
+/* Writes the body (its start, then tail) at offset 0 of the reply file.
+ * Returns 0, or -1 when the file cannot take it (then it goes on the channel). */
+static int reply_file_write(struct reply_file *file, const char *start, size_t start_length, const char *tail,
+                            size_t tail_length)
+{
+    size_t length = start_length + tail_length, written = 0;
+
+    while (written < length) {
+        struct iovec pieces[2];
+        int count = 0;
+        ssize_t put;
+        if (written < start_length)
+            pieces[count++] = (struct iovec){ (char *)start + written, start_length - written };
+        if (tail_length > 0) {
+            size_t tail_done = written > start_length ? written - start_length : 0;
+            pieces[count++] = (struct iovec){ (char *)tail + tail_done, tail_length - tail_done };
+        }
+        put = pwritev(IPC_REPLY_FILE_FD, pieces, count, (off_t)written);
+        if (put < 0 && errno == EINTR)
+            continue;
+        if (put <= 0)
+            return -1;
+        written += (size_t)put;
+    }
+    /* Shrink a file that holds far more than this body, as the master does
+     * with the request file. */
+    if (file->size < length)
+        file->size = length;
+    else if (file->size > 2 * length + WORKER_REPLY_FILE_SLACK && ftruncate(IPC_REPLY_FILE_FD, (off_t)length) == 0)
+        file->size = length;
+    return 0;
+}
+
 /* Writes a frame whose last field may continue past fields[2] in tail (an
- * NPY payload sent from the array's own memory). */
-static int worker_send(int fd, enum ipc_kind kind, uint32_t status, const char *const *fields,
-                       const size_t *lengths, uint32_t count, const char *tail, size_t tail_length)
+ * NPY payload sent from the array's own memory).  A large last field of a
+ * RESPONSE goes through the reply file when there is one. */
+static int worker_send(int fd, struct reply_file *file, enum ipc_kind kind, uint32_t status,
+                       const char *const *fields, const size_t *lengths, uint32_t count, const char *tail,
+                       size_t tail_length)
 {
     unsigned char prefix[IPC_PREFIX_MAX];
     uint64_t lengths64[IPC_MAX_FIELDS] = { 0 };
     size_t prefix_length;
+    uint32_t flags = 0, on_channel = count;
 
     for (uint32_t i = 0; i < count; i++)
         lengths64[i] = lengths[i];
     if (count > 0)
         lengths64[count - 1] += tail_length;
-    prefix_length = ipc_prefix_write(prefix, kind, status, lengths64, count);
+    if (kind == IPC_RESPONSE && file != NULL && file->usable && lengths64[count - 1] >= IPC_BODY_FILE_MIN &&
+        reply_file_write(file, fields[count - 1], lengths[count - 1], tail, tail_length) == 0) {
+        flags = IPC_FLAG_BODY_IN_FILE;
+        on_channel = count - 1;
+        tail_length = 0;
+    }
+    prefix_length = ipc_prefix_write(prefix, kind, status, flags, lengths64, count);
     if (write_full(fd, prefix, prefix_length) != 0)
         return -1;
-    for (uint32_t i = 0; i < count; i++)
+    for (uint32_t i = 0; i < on_channel; i++)
         if (lengths[i] > 0 && write_full(fd, fields[i], lengths[i]) != 0)
             return -1;
     if (tail_length > 0 && write_full(fd, tail, tail_length) != 0)
@@ -100,12 +154,12 @@ static int worker_send_failure(int fd, const struct py_failure *failure, bool fa
 {
     const char *fields[3] = { failure->name, failure->message, failure->trace };
     size_t lengths[3] = { strlen(failure->name), strlen(failure->message), strlen(failure->trace) };
-    return worker_send(fd, IPC_LOAD_FAILED, fatal ? 1 : 0, fields, lengths, 3, NULL, 0);
+    return worker_send(fd, NULL, IPC_LOAD_FAILED, fatal ? 1 : 0, fields, lengths, 3, NULL, 0);
 }
 
 /* Reads one request and answers it.  Returns 0 to go on, -1 when the
  * channel is closed or broken. */
-static int worker_serve_one(int fd, struct hooks *hooks, char *header_fields)
+static int worker_serve_one(int fd, struct reply_file *file, struct hooks *hooks, char *header_fields)
 {
     unsigned char head[IPC_PREFIX_MAX];
     struct ipc_prefix prefix;
@@ -137,7 +191,7 @@ static int worker_serve_one(int fd, struct hooks *hooks, char *header_fields)
         PyErr_Clear();
         return -1;
     }
-    if ((prefix.status & IPC_REQUEST_BODY_IN_FILE ? read_body_file(PyBytes_AS_STRING(body), body_length)
+    if ((prefix.flags & IPC_FLAG_BODY_IN_FILE ? read_body_file(PyBytes_AS_STRING(body), body_length)
                                                    : read_full(fd, PyBytes_AS_STRING(body), body_length)) != 0) {
         log_write(LOG_ERROR, "cannot read a request body from the master: %s", strerror(errno));
         Py_DECREF(body);
@@ -146,7 +200,7 @@ static int worker_serve_one(int fd, struct hooks *hooks, char *header_fields)
     hooks_invoke(hooks, header_fields, content_type_length, header_fields + content_type_length, accept_length,
                  body, &reply);
     Py_DECREF(body);
-    rc = worker_send(fd, reply.kind, (uint32_t)reply.status, reply.field, reply.length, 3, reply.tail,
+    rc = worker_send(fd, file, reply.kind, (uint32_t)reply.status, reply.field, reply.length, 3, reply.tail,
                      reply.tail_length);
     hook_reply_release(&reply);
     return rc;
@@ -189,10 +243,12 @@ int worker_main(const struct config *config, int index)
     parameters = hooks_execution_parameters(hooks, &parameters_length);
     header_fields = malloc(2 * WORKER_HEADER_FIELD_MAX);
     if (header_fields == NULL ||
-        worker_send(IPC_CHANNEL_FD, IPC_READY, 0, &parameters, &parameters_length, 1, NULL, 0) != 0) {
+        worker_send(IPC_CHANNEL_FD, NULL, IPC_READY, 0, &parameters, &parameters_length, 1, NULL, 0) != 0) {
         status = WORKER_EXIT_CHANNEL;
     } else {
-        while (worker_serve_one(IPC_CHANNEL_FD, hooks, header_fields) == 0)
+        /* The master passes the reply file with the channel, or neither memfd. */
+        struct reply_file file = { fcntl(IPC_REPLY_FILE_FD, F_GETFD) >= 0, 0 };
+        while (worker_serve_one(IPC_CHANNEL_FD, &file, hooks, header_fields) == 0)
             ;
     }
     free(header_fields);

@@ -45,9 +45,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check(prefix.field_count <= IPC_MAX_FIELDS, "too many fields");
         for (uint32_t i = 0; i < prefix.field_count; i++)
             sum += prefix.field_length[i];
+        if (prefix.flags & IPC_FLAG_BODY_IN_FILE)
+            sum -= prefix.field_length[prefix.field_count - 1];
         check(sum == prefix.total_length, "lengths do not add up");
         check(prefix.total_length <= limit, "frame over the limit accepted");
-        check(ipc_prefix_write(rebuilt, prefix.kind, prefix.status, prefix.field_length, prefix.field_count) ==
+        check(ipc_prefix_write(rebuilt, prefix.kind, prefix.status, prefix.flags, prefix.field_length, prefix.field_count) ==
                   prefix.prefix_length, "rebuilt prefix length differs");
         check(ipc_prefix_parse(rebuilt, prefix.prefix_length, limit, &again, NULL) == OK &&
                   again.total_length == prefix.total_length && again.kind == prefix.kind,

@@ -60,7 +60,7 @@ START_TEST(ready_has_one_field)
     unsigned char prefix_bytes[IPC_PREFIX_MAX];
     uint64_t length = 0;
     struct ipc_prefix prefix;
-    size_t n = ipc_prefix_write(prefix_bytes, IPC_READY, 0, &length, 1);
+    size_t n = ipc_prefix_write(prefix_bytes, IPC_READY, 0, 0, &length, 1);
     ck_assert_uint_eq(n, IPC_HEAD_SIZE + 8);
     ck_assert_int_eq(ipc_prefix_parse(prefix_bytes, n, 100, &prefix, NULL), OK);
     ck_assert_uint_eq(prefix.total_length, n);
@@ -84,18 +84,46 @@ START_TEST(malformed_prefixes_are_refused)
     memcpy(bytes, head, sizeof head);
     ck_assert_int_eq(ipc_prefix_parse(bytes, sizeof bytes, 100, &prefix, &err), ERR_BAD_INPUT);
 
-    head[2] = 3; head[3] = 7;                                           /* reserved word */
+    head[2] = 3; head[3] = 6;                                           /* unknown flags */
     memcpy(bytes, head, sizeof head);
     ck_assert_int_eq(ipc_prefix_parse(bytes, sizeof bytes, 100, &prefix, &err), ERR_BAD_INPUT);
 
     lengths[2] = UINT64_MAX - 1;                                        /* overflowing lengths */
-    ipc_prefix_write(bytes, IPC_REQUEST, 0, lengths, 3);
+    ipc_prefix_write(bytes, IPC_REQUEST, 0, 0, lengths, 3);
     ck_assert_int_eq(ipc_prefix_parse(bytes, sizeof bytes, UINT64_MAX, &prefix, &err), ERR_BAD_INPUT);
     ck_assert_ptr_nonnull(strstr(err.message, "limit"));
 
     lengths[2] = 80;                                                    /* over the caller's limit */
-    ipc_prefix_write(bytes, IPC_REQUEST, 0, lengths, 3);
+    ipc_prefix_write(bytes, IPC_REQUEST, 0, 0, lengths, 3);
     ck_assert_int_eq(ipc_prefix_parse(bytes, sizeof bytes, 100, &prefix, &err), ERR_BAD_INPUT);
+}
+END_TEST
+
+/* A body in a file is counted in its field but not in what the channel carries. */
+START_TEST(body_in_file_leaves_the_channel)
+{
+    unsigned char bytes[IPC_PREFIX_MAX];
+    uint64_t lengths[3] = { 16, 3, 5000000 };
+    struct ipc_prefix prefix;
+    struct error err;
+    size_t n;
+
+    n = ipc_prefix_write(bytes, IPC_RESPONSE, 200, IPC_FLAG_BODY_IN_FILE, lengths, 3);
+    ck_assert_int_eq(ipc_prefix_parse(bytes, n, UINT64_MAX, &prefix, &err), OK);
+    ck_assert_uint_eq(prefix.flags, IPC_FLAG_BODY_IN_FILE);
+    ck_assert_uint_eq(prefix.field_length[2], 5000000);
+    ck_assert_uint_eq(prefix.total_length, n + 16 + 3);
+    n = ipc_prefix_write(bytes, IPC_REQUEST, 0, IPC_FLAG_BODY_IN_FILE, lengths, 3);
+    ck_assert_int_eq(ipc_prefix_parse(bytes, n, UINT64_MAX, &prefix, &err), OK);
+    ck_assert_uint_eq(prefix.total_length, n + 16 + 3);
+    /* The body still counts against the size limit. */
+    ck_assert_int_eq(ipc_prefix_parse(bytes, n, 1000000, &prefix, &err), ERR_BAD_INPUT);
+    /* Errors and READY frames carry no body file. */
+    n = ipc_prefix_write(bytes, IPC_ERROR, 500, IPC_FLAG_BODY_IN_FILE, lengths, 3);
+    ck_assert_int_eq(ipc_prefix_parse(bytes, n, UINT64_MAX, &prefix, &err), ERR_BAD_INPUT);
+    ck_assert_ptr_nonnull(strstr(err.message, "flags"));
+    n = ipc_prefix_write(bytes, IPC_READY, 0, IPC_FLAG_BODY_IN_FILE, lengths, 1);
+    ck_assert_int_eq(ipc_prefix_parse(bytes, n, UINT64_MAX, &prefix, &err), ERR_BAD_INPUT);
 }
 END_TEST
 
@@ -127,6 +155,7 @@ int main(void)
     tcase_add_test(tcase, partial_prefix_asks_for_more);
     tcase_add_test(tcase, ready_has_one_field);
     tcase_add_test(tcase, malformed_prefixes_are_refused);
+    tcase_add_test(tcase, body_in_file_leaves_the_channel);
     tcase_add_test(tcase, header_pairs_iterate);
     suite_add_tcase(suite, tcase);
     runner = srunner_create(suite);
