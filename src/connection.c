@@ -42,6 +42,7 @@
 #include "http_parser.h"
 #include "log.h"
 #include "socket_drain.h"
+#include "socket_send.h"
 
 #define LISTENERS_MAX 8
 #define LINGER_MS 1000
@@ -374,11 +375,13 @@ static bool connection_write_response(struct connection *connection, int status,
         code = buffer_append(head, "\r\n", 2);
 
     if (code == OK) {
-        evbuffer_add(socket_output, head->data, head->length);
+        struct iovec head_piece = { head->data, head->length };
         if (exchange->method == METHOD_HEAD || bodiless)
             evbuffer_drain(exchange->output, evbuffer_get_length(exchange->output));
-        else
-            evbuffer_add_buffer(socket_output, exchange->output);
+        socket_send(bufferevent_getfd(connection->bufferevent), &head_piece, 1, exchange->output, socket_output);
+        /* All written: nothing for the write callback to account for. */
+        if (evbuffer_get_length(socket_output) == 0)
+            return closing;
     } else {
         log_write(LOG_ERROR, "out of memory writing a %d response; sending 500 and closing", status);
         evbuffer_add(socket_output, fallback, sizeof fallback - 1);

@@ -24,6 +24,7 @@
 #include "connection.h"
 #include "http.h"
 #include "log.h"
+#include "socket_send.h"
 #include "supervisor.h"
 
 /* How far the body file may exceed twice the current body before it shrinks. */
@@ -162,23 +163,22 @@ static void invocation_send(struct invocation *invocation, struct worker *worker
     uint64_t lengths[3] = { strlen(content_type), strlen(accept), body_length };
     unsigned char prefix[IPC_PREFIX_MAX];
     uint32_t flags = 0;
-    size_t prefix_length;
+    struct iovec frame_head[3];
 
     if (body_length >= IPC_BODY_FILE_MIN && worker->body_file >= 0 &&
         body_file_write(worker, body, body_length) == 0) {
         flags = IPC_FLAG_BODY_IN_FILE;
         evbuffer_drain(body, body_length);
     }
-    prefix_length = ipc_prefix_write(prefix, IPC_REQUEST, 0, flags, lengths, 3);
+    frame_head[0] = (struct iovec){ prefix, ipc_prefix_write(prefix, IPC_REQUEST, 0, flags, lengths, 3) };
+    frame_head[1] = (struct iovec){ (void *)content_type, (size_t)lengths[0] };
+    frame_head[2] = (struct iovec){ (void *)accept, (size_t)lengths[1] };
     invocation->worker = worker;
     worker->invocation = invocation;
     worker->state = WORKER_BUSY;
-    evbuffer_add(channel, prefix, prefix_length);
-    evbuffer_add(channel, content_type, (size_t)lengths[0]);
-    evbuffer_add(channel, accept, (size_t)lengths[1]);
-    /* Moves the body's chains into the channel: no copy of the payload. */
-    if (flags == 0)
-        evbuffer_add_buffer(channel, body);
+    /* The body's chains move into the channel's queue, not copied, for
+     * whatever the socket does not take at once. */
+    socket_send(bufferevent_getfd(supervisor_channel(worker)), frame_head, 3, flags != 0 ? NULL : body, channel);
 }
 
 static struct worker *dispatch_idle_worker(struct dispatch *dispatch)

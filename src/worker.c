@@ -26,20 +26,51 @@
 #define WORKER_HEADER_FIELD_MAX (64 * 1024)
 /* The master enforces the payload limit; this is a sanity bound only. */
 #define WORKER_MAX_FRAME ((uint64_t)1 << 34)
+/* The channel's read buffer: a whole small request fits in one read. */
+#define WORKER_READ_BUFFER (64 * 1024)
 /* How far the reply file may exceed twice the current body before it shrinks. */
 #define WORKER_REPLY_FILE_SLACK ((size_t)1 << 20)
 
-static int read_full(int fd, void *data, size_t length)
+/* The channel's read side, buffered: one read() usually brings a whole small
+ * frame (prefix, headers and body), where reading each part on its own cost
+ * four system calls per request. */
+struct channel_reader {
+    int fd;
+    char *buffer;
+    size_t start, end;  /* the unread bytes are buffer[start, end) */
+};
+
+/* Fills data with the next length bytes of the channel. */
+static int channel_read(struct channel_reader *reader, void *data, size_t length)
 {
     char *at = data;
     while (length > 0) {
-        ssize_t got = read(fd, at, length);
+        size_t held = reader->end - reader->start;
+        ssize_t got;
+        if (held > 0) {
+            size_t take = held < length ? held : length;
+            memcpy(at, reader->buffer + reader->start, take);
+            reader->start += take;
+            at += take;
+            length -= take;
+            continue;
+        }
+        /* Large remainders go straight to their destination. */
+        if (length >= WORKER_READ_BUFFER)
+            got = read(reader->fd, at, length);
+        else
+            got = read(reader->fd, reader->buffer, WORKER_READ_BUFFER);
         if (got < 0 && errno == EINTR)
             continue;
         if (got <= 0)
             return -1;
-        at += got;
-        length -= (size_t)got;
+        if (length >= WORKER_READ_BUFFER) {
+            at += got;
+            length -= (size_t)got;
+        } else {
+            reader->start = 0;
+            reader->end = (size_t)got;
+        }
     }
     return 0;
 }
@@ -62,17 +93,25 @@ static int read_body_file(void *data, size_t length)
     return 0;
 }
 
-static int write_full(int fd, const void *data, size_t length)
+/* Writes all of pieces[0, count) with as few writev calls as the socket allows:
+ * a frame in one call wakes the master once, not once per field. */
+static int write_pieces(int fd, struct iovec *pieces, int count)
 {
-    const char *at = data;
-    while (length > 0) {
-        ssize_t put = write(fd, at, length);
+    while (count > 0) {
+        ssize_t put = writev(fd, pieces, count);
         if (put < 0 && errno == EINTR)
             continue;
         if (put <= 0)
             return -1;
-        at += put;
-        length -= (size_t)put;
+        while (count > 0 && (size_t)put >= pieces->iov_len) {
+            put -= (ssize_t)pieces->iov_len;
+            pieces++;
+            count--;
+        }
+        if (count > 0) {
+            pieces->iov_base = (char *)pieces->iov_base + put;
+            pieces->iov_len -= (size_t)put;
+        }
     }
     return 0;
 }
@@ -126,8 +165,9 @@ static int worker_send(int fd, struct reply_file *file, enum ipc_kind kind, uint
 {
     unsigned char prefix[IPC_PREFIX_MAX];
     uint64_t lengths64[IPC_MAX_FIELDS] = { 0 };
-    size_t prefix_length;
+    struct iovec pieces[IPC_MAX_FIELDS + 2];
     uint32_t flags = 0, on_channel = count;
+    int piece_count = 0;
 
     for (uint32_t i = 0; i < count; i++)
         lengths64[i] = lengths[i];
@@ -139,15 +179,13 @@ static int worker_send(int fd, struct reply_file *file, enum ipc_kind kind, uint
         on_channel = count - 1;
         tail_length = 0;
     }
-    prefix_length = ipc_prefix_write(prefix, kind, status, flags, lengths64, count);
-    if (write_full(fd, prefix, prefix_length) != 0)
-        return -1;
+    pieces[piece_count++] = (struct iovec){ prefix, ipc_prefix_write(prefix, kind, status, flags, lengths64, count) };
     for (uint32_t i = 0; i < on_channel; i++)
-        if (lengths[i] > 0 && write_full(fd, fields[i], lengths[i]) != 0)
-            return -1;
-    if (tail_length > 0 && write_full(fd, tail, tail_length) != 0)
-        return -1;
-    return 0;
+        if (lengths[i] > 0)
+            pieces[piece_count++] = (struct iovec){ (void *)fields[i], lengths[i] };
+    if (tail_length > 0)
+        pieces[piece_count++] = (struct iovec){ (void *)tail, tail_length };
+    return write_pieces(fd, pieces, piece_count);
 }
 
 static int worker_send_failure(int fd, const struct py_failure *failure, bool fatal)
@@ -159,7 +197,8 @@ static int worker_send_failure(int fd, const struct py_failure *failure, bool fa
 
 /* Reads one request and answers it.  Returns 0 to go on, -1 when the
  * channel is closed or broken. */
-static int worker_serve_one(int fd, struct reply_file *file, struct hooks *hooks, char *header_fields)
+static int worker_serve_one(struct channel_reader *reader, struct reply_file *file, struct hooks *hooks,
+                            char *header_fields)
 {
     unsigned char head[IPC_PREFIX_MAX];
     struct ipc_prefix prefix;
@@ -171,10 +210,10 @@ static int worker_serve_one(int fd, struct reply_file *file, struct hooks *hooks
     size_t content_type_length, accept_length, body_length;
     int rc;
 
-    if (read_full(fd, head, IPC_HEAD_SIZE) != 0)
+    if (channel_read(reader, head, IPC_HEAD_SIZE) != 0)
         return -1;
     if (ipc_prefix_parse(head, IPC_HEAD_SIZE, WORKER_MAX_FRAME, &prefix, &err) == ERR_BAD_INPUT ||
-        read_full(fd, head + IPC_HEAD_SIZE, 8 * prefix.field_count) != 0 ||
+        channel_read(reader, head + IPC_HEAD_SIZE, 8 * prefix.field_count) != 0 ||
         ipc_prefix_parse(head, IPC_HEAD_SIZE + 8 * prefix.field_count, WORKER_MAX_FRAME, &prefix, &err) != OK ||
         prefix.kind != IPC_REQUEST) {
         log_write(LOG_ERROR, "bad frame from the master: %s", err.message);
@@ -184,7 +223,7 @@ static int worker_serve_one(int fd, struct reply_file *file, struct hooks *hooks
     accept_length = (size_t)prefix.field_length[1];
     body_length = (size_t)prefix.field_length[2];
     if (content_type_length > WORKER_HEADER_FIELD_MAX || accept_length > WORKER_HEADER_FIELD_MAX ||
-        read_full(fd, header_fields, content_type_length + accept_length) != 0)
+        channel_read(reader, header_fields, content_type_length + accept_length) != 0)
         return -1;
     body = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)body_length);   /* new reference */
     if (body == NULL) {
@@ -192,7 +231,7 @@ static int worker_serve_one(int fd, struct reply_file *file, struct hooks *hooks
         return -1;
     }
     if ((prefix.flags & IPC_FLAG_BODY_IN_FILE ? read_body_file(PyBytes_AS_STRING(body), body_length)
-                                                   : read_full(fd, PyBytes_AS_STRING(body), body_length)) != 0) {
+                                                   : channel_read(reader, PyBytes_AS_STRING(body), body_length)) != 0) {
         log_write(LOG_ERROR, "cannot read a request body from the master: %s", strerror(errno));
         Py_DECREF(body);
         return -1;
@@ -200,7 +239,7 @@ static int worker_serve_one(int fd, struct reply_file *file, struct hooks *hooks
     hooks_invoke(hooks, header_fields, content_type_length, header_fields + content_type_length, accept_length,
                  body, &reply);
     Py_DECREF(body);
-    rc = worker_send(fd, file, reply.kind, (uint32_t)reply.status, reply.field, reply.length, 3, reply.tail,
+    rc = worker_send(reader->fd, file, reply.kind, (uint32_t)reply.status, reply.field, reply.length, 3, reply.tail,
                      reply.tail_length);
     hook_reply_release(&reply);
     return rc;
@@ -212,7 +251,7 @@ int worker_main(const struct config *config, int index)
     struct py_failure failure = { 0 };
     struct hooks *hooks;
     bool fatal = false;
-    char *header_fields;
+    char *header_fields, *read_buffer;
     const char *parameters;
     size_t parameters_length;
     int status = 0;
@@ -242,16 +281,19 @@ int worker_main(const struct config *config, int index)
     }
     parameters = hooks_execution_parameters(hooks, &parameters_length);
     header_fields = malloc(2 * WORKER_HEADER_FIELD_MAX);
-    if (header_fields == NULL ||
+    read_buffer = malloc(WORKER_READ_BUFFER);
+    if (header_fields == NULL || read_buffer == NULL ||
         worker_send(IPC_CHANNEL_FD, NULL, IPC_READY, 0, &parameters, &parameters_length, 1, NULL, 0) != 0) {
         status = WORKER_EXIT_CHANNEL;
     } else {
         /* The master passes the reply file with the channel, or neither memfd. */
         struct reply_file file = { fcntl(IPC_REPLY_FILE_FD, F_GETFD) >= 0, 0 };
-        while (worker_serve_one(IPC_CHANNEL_FD, &file, hooks, header_fields) == 0)
+        struct channel_reader reader = { IPC_CHANNEL_FD, read_buffer, 0, 0 };
+        while (worker_serve_one(&reader, &file, hooks, header_fields) == 0)
             ;
     }
     free(header_fields);
+    free(read_buffer);
     hooks_free(hooks);
     pyembed_stop();
     return status;
